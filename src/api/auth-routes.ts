@@ -1,0 +1,116 @@
+// Login, logout, who-am-I and API tokens for scripts.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { checkPassword, createApiToken, createSession, deleteApiToken, deleteSession, listApiTokens } from '../auth/credentials.js';
+import { NotFoundError, UnauthorizedError } from '../model/errors.js';
+import { model } from '../model/registry.js';
+import type { Store } from '../store/repository.js';
+import { CSRF_COOKIE, SESSION_COOKIE } from './authn.js';
+
+const tags = ['Authentication'];
+const tokenRow = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    prefix: { type: 'string' },
+    created: { type: 'string' },
+    expires: { type: ['string', 'null'] },
+    last_used: { type: ['string', 'null'] },
+    token: { type: 'string', description: 'Shown once, when the token is created' },
+  },
+};
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+
+export async function authRoutes(app: FastifyInstance, opts: { store: Store; sessionHours: number; loginPerMinute: number }) {
+  const { store } = opts;
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) =>
+      Object.assign(new Error(`too many login attempts; try again in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: 429 }),
+  });
+
+  const me = (req: FastifyRequest) => {
+    const p = req.principal!;
+    return {
+      user: store.present(model('User'), p.user),
+      is_admin: p.isAdmin,
+      is_readonly: p.readOnly,
+      site_roles: Object.fromEntries([...p.siteRoles].map(([k, v]) => [k, [...v]])),
+      slice_roles: Object.fromEntries([...p.sliceRoles].map(([k, v]) => [k, [...v]])),
+      deployment_admin: [...p.deploymentAdmin],
+    };
+  };
+
+  app.post('/api/auth/login', {
+    config: { public: true, rateLimit: { max: opts.loginPerMinute, timeWindow: '1 minute' } },
+    schema: {
+      tags,
+      summary: 'Log in: sets a session cookie and returns a bearer token',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['email', 'password'],
+        properties: { email: { type: 'string', minLength: 1, maxLength: 255 }, password: { type: 'string', minLength: 1, maxLength: 256 } },
+      },
+    },
+    handler: async (req: FastifyRequest<{ Body: { email: string; password: string } }>, reply: FastifyReply) => {
+      const user = await checkPassword(store.db, req.body.email, req.body.password);
+      if (!user) throw new UnauthorizedError('wrong email or password');
+      const s = await createSession(store.db, Number(user.id), opts.sessionHours);
+      const cookie = { path: '/', sameSite: 'lax' as const, secure: req.protocol === 'https', expires: s.expires };
+      reply.setCookie(SESSION_COOKIE, s.token, { ...cookie, httpOnly: true });
+      reply.setCookie(CSRF_COOKIE, s.csrf, cookie); // readable by the page, which echoes it
+      return {
+        token: s.token,
+        csrf_token: s.csrf,
+        expires: s.expires.toISOString(),
+        user: store.present(model('User'), user),
+      };
+    },
+  });
+
+  app.post('/api/auth/logout', {
+    schema: { tags, summary: 'End this session' },
+    handler: async (req, reply) => {
+      if (req.sessionToken) await deleteSession(store.db, req.sessionToken);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  });
+
+  app.get('/api/auth/me', { schema: { tags, summary: 'The caller and their privileges' }, handler: async (req) => me(req) });
+
+  app.get('/api/auth/tokens', {
+    schema: { tags, summary: 'Your API tokens', response: { 200: { type: 'object', properties: { items: { type: 'array', items: tokenRow } } } } },
+    handler: async (req) => ({
+      items: (await listApiTokens(store.db, req.principal!.id)).map((t) => ({ ...t, created: iso(t.created), expires: iso(t.expires), last_used: iso(t.last_used) })),
+    }),
+  });
+
+  app.post('/api/auth/tokens', {
+    schema: {
+      tags,
+      summary: 'Create an API token for scripts (Authorization: Bearer <token>)',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, expires_days: { type: 'integer', minimum: 1, maximum: 3650 } },
+      },
+      response: { 201: tokenRow },
+    },
+    handler: async (req: FastifyRequest<{ Body: { name: string; expires_days?: number } }>, reply) => {
+      const t = await createApiToken(store.db, req.principal!.id, req.body.name, req.body.expires_days);
+      return reply.code(201).send({ ...t, created: iso(t.created), expires: iso(t.expires) });
+    },
+  });
+
+  app.delete('/api/auth/tokens/:id', {
+    schema: { tags, summary: 'Revoke one of your API tokens', params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } } } },
+    handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply) => {
+      if (!(await deleteApiToken(store.db, req.principal!.id, req.params.id))) throw new NotFoundError(`token ${req.params.id}`);
+      return reply.code(204).send();
+    },
+  });
+}

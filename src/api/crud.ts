@@ -1,0 +1,171 @@
+// The REST collections /api/core/<plural>, generated from the model definitions: list with
+// filters, sort, search, paging and a total; create; get; PATCH with If-Match; soft DELETE.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { models } from '../model/registry.js';
+import { inputSchema, rowSchema } from '../model/jsonschema.js';
+import type { ModelDef, Row } from '../model/types.js';
+import { ForbiddenError, ValidationError } from '../model/errors.js';
+import { authorizeWrite, canReadModel, readScope } from '../auth/rules.js';
+import { checkDeploymentAcl } from '../auth/deployment-acl.js';
+import type { Principal } from '../auth/principal.js';
+import type { Authorize, Store } from '../store/repository.js';
+
+const problem = { $ref: 'problem#' };
+const errorResponses = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+
+export const problemSchema = {
+  $id: 'problem',
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+  },
+};
+
+const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
+
+const listQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'Rows per page' },
+    offset: { type: 'integer', minimum: 0, default: 0 },
+    sort: { type: 'string', maxLength: 200, description: 'Fields, "-" for descending: "-created,name"' },
+    search: { type: 'string', maxLength: 200, description: 'Text to look for in the name-like fields' },
+  },
+  additionalProperties: { type: 'string', maxLength: 4096 },
+  description: 'Any field filters: ?site=3, ?name__contains=web, ?id__in=1,2, ?created__gte=2026-01-01',
+};
+
+// If-Match carries the version we handed out as ETag ("3", W/"3" or *).
+function ifMatch(req: FastifyRequest): number | undefined {
+  const h = req.headers['if-match'];
+  if (!h || h.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(h);
+  if (!m) throw new ValidationError([{ field: 'If-Match', message: 'must be an ETag this API returned, e.g. "3"' }]);
+  return Number(m[1]);
+}
+
+const etag = (row: Row) => `"${row.version}"`;
+
+function baseUrl(req: FastifyRequest, publicUrl: string) {
+  return publicUrl ? publicUrl.replace(/\/$/, '') : `${req.protocol}://${req.host}`;
+}
+
+export async function crudRoutes(app: FastifyInstance, opts: { store: Store; publicUrl: string }) {
+  const { store } = opts;
+  app.addSchema(problemSchema);
+
+  for (const m of models) {
+    const tags = [m.nav ?? 'Other'];
+    const row = rowSchema(m);
+    const base = `/api/core/${m.plural}`;
+    const config = { model: m };
+    const who = (req: FastifyRequest): Principal => {
+      const p = req.principal!;
+      if (!canReadModel(m, p)) throw new ForbiddenError(`only administrators may see ${m.plural}`);
+      return p;
+    };
+    const writeCheck = (p: Principal, op: 'create' | 'update' | 'delete'): Authorize => {
+      const rules = authorizeWrite(m, p, op);
+      if (!(m.deploymentAcl && op === 'create')) return rules;
+      return async (after, before, ctx) => {
+        await rules(after, before, ctx);
+        await checkDeploymentAcl(store.db, ctx, p.id, after!, m.deploymentAcl!);
+      };
+    };
+
+    app.get(base, {
+      config,
+      schema: {
+        tags,
+        summary: `List ${m.plural}`,
+        querystring: listQuery,
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: row }, total: { type: 'integer' }, next: { type: ['string', 'null'] } },
+          },
+          ...errorResponses,
+        },
+      },
+      handler: async (req: FastifyRequest<{ Querystring: Record<string, string> }>) => {
+        const p = who(req);
+        const { limit, offset, sort, search, ...filters } = req.query as Record<string, unknown>;
+        const lim = Number(limit ?? 50);
+        const off = Number(offset ?? 0);
+        const { items, total } = await store.list(m, {
+          filters: filters as Record<string, string>,
+          sort: sort as string | undefined,
+          search: search as string | undefined,
+          limit: lim,
+          offset: off,
+          scope: readScope(m, p),
+        });
+        let next: string | null = null;
+        if (off + items.length < total) {
+          const u = new URL(req.url, baseUrl(req, opts.publicUrl));
+          u.searchParams.set('offset', String(off + lim));
+          u.searchParams.set('limit', String(lim));
+          next = `${baseUrl(req, opts.publicUrl)}${u.pathname}${u.search}`;
+        }
+        return { items, total, next };
+      },
+    });
+
+    app.post(base, {
+      config,
+      schema: { tags, summary: `Create a ${m.label.toLowerCase()}`, body: inputSchema(m, 'create'), response: { 201: row, ...errorResponses } },
+      handler: async (req: FastifyRequest<{ Body: Row }>, reply: FastifyReply) => {
+        const p = who(req);
+        const created = await store.create(m, req.body, p, { authorize: writeCheck(p, 'create') });
+        return reply.code(201).header('location', `${base}/${created.id}`).header('etag', etag(created)).send(created);
+      },
+    });
+
+    app.get(`${base}/:id`, {
+      config,
+      schema: { tags, summary: `Get a ${m.label.toLowerCase()}`, params: idParams, response: { 200: row, ...errorResponses } },
+      handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
+        const found = await store.get(m, req.params.id, readScope(m, who(req)));
+        return reply.header('etag', etag(found)).send(found);
+      },
+    });
+
+    app.patch(`${base}/:id`, {
+      config,
+      schema: {
+        tags,
+        summary: `Change a ${m.label.toLowerCase()}`,
+        description: 'Send only the fields to change. With If-Match, the change applies only to that version (else 412).',
+        params: idParams,
+        body: inputSchema(m, 'update'),
+        response: { 200: row, 412: problem, ...errorResponses },
+      },
+      handler: async (req: FastifyRequest<{ Params: { id: number }; Body: Row }>, reply: FastifyReply) => {
+        const p = who(req);
+        const updated = await store.update(m, req.params.id, req.body, p, {
+          authorize: writeCheck(p, 'update'),
+          scope: readScope(m, p),
+          ifVersion: ifMatch(req),
+        });
+        return reply.header('etag', etag(updated)).send(updated);
+      },
+    });
+
+    app.delete(`${base}/:id`, {
+      config,
+      schema: { tags, summary: `Delete a ${m.label.toLowerCase()}`, params: idParams, response: { 204: { type: 'null' }, 412: problem, ...errorResponses } },
+      handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
+        const p = who(req);
+        await store.delete(m, req.params.id, p, { authorize: writeCheck(p, 'delete'), scope: readScope(m, p), ifVersion: ifMatch(req) });
+        return reply.code(204).send();
+      },
+    });
+  }
+}
+
+export type { ModelDef };

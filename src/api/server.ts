@@ -1,0 +1,69 @@
+// The HTTP server: each route family is an encapsulated plugin with schemas on every route.
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Ajv } from 'ajv';
+import { addXosFormats } from '../model/jsonschema.js';
+import type { Store } from '../store/repository.js';
+import type { XosConfig } from '../config/schema.js';
+import { authn } from './authn.js';
+import { registerProblemHandlers } from './problem.js';
+import { crudRoutes } from './crud.js';
+import { authRoutes } from './auth-routes.js';
+import { metaRoutes } from './meta-routes.js';
+import { VERSION } from '../version.js';
+
+export interface ServerOptions {
+  store: Store;
+  config: XosConfig;
+  logger?: boolean;
+}
+
+export async function buildServer({ store, config, logger = true }: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ? { level: config.api.log_level } : false,
+    bodyLimit: config.api.body_limit,
+    trustProxy: config.api.trust_proxy,
+    ajv: {
+      // Unknown fields are errors, not silently dropped; query strings are coerced, bodies too
+      // for scalar types only ("5" for 5), and every problem is reported at once.
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: true, useDefaults: true, strict: false },
+      plugins: [(ajv: Ajv) => addXosFormats(ajv)],
+    },
+  });
+  registerProblemHandlers(app);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'XOS API',
+        version: VERSION,
+        description:
+          'The control plane of a multi-site cloud. Authenticate with HTTP Basic (email and password), ' +
+          'a bearer token from /api/auth/login or /api/auth/tokens, or the session cookie (writes need X-CSRF-Token).',
+      },
+      components: {
+        securitySchemes: {
+          basic: { type: 'http', scheme: 'basic' },
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'xos_session' },
+        },
+      },
+      security: [{ basic: [] }, { bearer: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
+  await app.register(authn, { store });
+  await app.register(metaRoutes, { store, version: VERSION });
+  await app.register(authRoutes, {
+    store,
+    sessionHours: config.api.session_hours,
+    loginPerMinute: config.api.login_attempts_per_minute,
+  });
+  await app.register(crudRoutes, { store, publicUrl: config.api.public_url });
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/api/docs'));
+  return app;
+}

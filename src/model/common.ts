@@ -1,0 +1,55 @@
+import type { FieldDef } from './types.js';
+
+// Fields every row carries. `updated` moves only when desired state changes; `version` moves on
+// every write (it is the ETag), so a status change by the synchronizer invalidates an If-Match.
+export const baseFields: Record<string, FieldDef> = {
+  id: { type: 'integer', readOnly: true },
+  created: { type: 'datetime', readOnly: true },
+  updated: { type: 'datetime', readOnly: true },
+  version: { type: 'integer', readOnly: true },
+  deleted: { type: 'boolean', readOnly: true, default: false },
+  write_protect: { type: 'boolean', default: false, adminOnly: true, help: 'When set, the row cannot be deleted.' },
+};
+
+// The synchronizer's bookkeeping (DESIGN.md §4): what it last achieved and when it tries again.
+export const syncFields: Record<string, FieldDef> = {
+  enacted: { type: 'datetime', readOnly: true, nullable: true, help: 'When the backend last matched this row.' },
+  backend_code: { type: 'integer', readOnly: true, default: 0, help: '0 pending, 1 ok, 2 error' },
+  backend_status: { type: 'string', maxLength: 1024, readOnly: true, default: '0 - Provisioning in progress' },
+  backend_reason: {
+    type: 'enum',
+    choices: ['transient', 'configuration', 'unrecoverable', 'dependency'],
+    readOnly: true,
+    nullable: true,
+  },
+  backend_request_id: { type: 'string', maxLength: 128, readOnly: true, nullable: true },
+  last_sync: { type: 'datetime', readOnly: true, nullable: true },
+  next_retry: { type: 'datetime', readOnly: true, nullable: true },
+  retry_count: { type: 'integer', readOnly: true, default: 0 },
+  lease_owner: { type: 'string', maxLength: 128, readOnly: true, nullable: true, hidden: true },
+  lease_until: { type: 'datetime', readOnly: true, nullable: true, hidden: true },
+  no_sync: { type: 'boolean', default: false, adminOnly: true, help: 'Keep the synchronizer away from this row.' },
+};
+
+// Reusable field shapes.
+export const name = (maxLength = 200, extra: Partial<FieldDef> = {}): FieldDef => ({
+  type: 'string',
+  required: true,
+  minLength: 1,
+  maxLength,
+  index: true,
+  ...extra,
+});
+export const ref = (target: string, extra: Partial<FieldDef> = {}): FieldDef => ({
+  type: 'ref',
+  ref: target,
+  index: true,
+  ...extra,
+});
+export const backendId = (label: string): FieldDef => ({
+  type: 'string',
+  maxLength: 64,
+  nullable: true,
+  readOnly: true,
+  label,
+});

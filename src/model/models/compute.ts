@@ -1,0 +1,111 @@
+import { backendId, baseFields, name, ref, syncFields } from '../common.js';
+import type { ModelDef } from '../types.js';
+
+export const Image: ModelDef = {
+  name: 'Image',
+  plural: 'images',
+  table: 'images',
+  label: 'Image',
+  titleField: 'name',
+  nav: 'Compute',
+  synced: true,
+  fields: {
+    ...baseFields,
+    ...syncFields,
+    name: name(256, { unique: true }),
+    disk_format: {
+      type: 'enum',
+      choices: ['raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx', 'iso', 'ami', 'ari', 'aki', 'ploop'],
+      default: 'qcow2',
+    },
+    container_format: { type: 'enum', choices: ['bare', 'ovf', 'ova', 'aki', 'ari', 'ami', 'docker'], default: 'bare' },
+    path: { type: 'string', maxLength: 1024, nullable: true, help: 'Local file uploaded to the clusters' },
+  },
+  read: { kind: 'all' },
+  write: { kind: 'admin' },
+  listFields: ['id', 'name', 'disk_format', 'container_format', 'backend_status'],
+  searchFields: ['name'],
+};
+
+export const ImageDeployment: ModelDef = {
+  name: 'ImageDeployment',
+  plural: 'imagedeployments',
+  table: 'image_deployments',
+  label: 'Image deployment',
+  titleField: 'id',
+  nav: 'Compute',
+  fields: {
+    ...baseFields,
+    image: ref('Image', { required: true, onDelete: 'cascade' }),
+    deployment: ref('Deployment', { required: true, onDelete: 'cascade' }),
+  },
+  uniqueTogether: [['image', 'deployment']],
+  read: { kind: 'all' },
+  write: { kind: 'deployment', path: 'deployment' },
+  listFields: ['id', 'image', 'deployment'],
+};
+
+export const Flavor: ModelDef = {
+  name: 'Flavor',
+  plural: 'flavors',
+  table: 'flavors',
+  label: 'Flavor',
+  titleField: 'name',
+  nav: 'Compute',
+  synced: true,
+  fields: {
+    ...baseFields,
+    ...syncFields,
+    name: name(32, { unique: true, help: 'The Nova flavor name' }),
+    description: { type: 'string', maxLength: 1024, nullable: true },
+    vcpus: { type: 'integer', default: 1, min: 1, max: 1024, label: 'vCPUs' },
+    ram_mb: { type: 'integer', default: 2048, min: 64, max: 16777216, label: 'RAM (MB)' },
+    disk_gb: { type: 'integer', default: 20, min: 0, max: 1000000, label: 'Disk (GB)' },
+    order: { type: 'integer', default: 0 },
+    default: { type: 'boolean', default: false, help: 'Used when an instance names no flavor' },
+  },
+  read: { kind: 'all' },
+  write: { kind: 'admin' },
+  listFields: ['id', 'name', 'vcpus', 'ram_mb', 'disk_gb', 'default'],
+  searchFields: ['name', 'description'],
+};
+
+export const Instance: ModelDef = {
+  name: 'Instance',
+  plural: 'instances',
+  table: 'instances',
+  label: 'Instance',
+  titleField: 'name',
+  nav: 'Compute',
+  synced: true,
+  fields: {
+    ...baseFields,
+    ...syncFields,
+    name: { type: 'string', maxLength: 200, nullable: true, index: true },
+    slice: ref('Slice', { required: true, createOnly: true, onDelete: 'cascade' }),
+    deployment: ref('Deployment', { required: true, createOnly: true }),
+    node: ref('Node', { nullable: true, createOnly: true, onDelete: 'set_null', help: 'Pin to this compute host' }),
+    image: ref('Image', { required: true }),
+    flavor: ref('Flavor', { required: true }),
+    creator: ref('User', { nullable: true, adminOnly: true, onDelete: 'set_null', help: 'Set to the caller on create' }),
+    number_cores: { type: 'integer', default: 0, min: 0, max: 1024 },
+    user_data: { type: 'text', maxLength: 65536, nullable: true, help: 'Replaces the generated cloud-config' },
+    instance_name: backendId('Server name'),
+    instance_id: backendId('Hypervisor instance name'),
+    instance_uuid: backendId('Server id'),
+    ip: { type: 'ip', nullable: true, readOnly: true, help: 'The instance\'s first address' },
+  },
+  read: { kind: 'slice', path: 'slice' },
+  write: { kind: 'slice', path: 'slice' },
+  deploymentAcl: 'deployment',
+  validate: async (v, _before, ctx) => {
+    if (v.node == null) return [];
+    const node = await ctx.get('Node', Number(v.node));
+    const sd = node ? await ctx.get('SiteDeployment', Number(node.site_deployment)) : null;
+    return sd && sd.deployment !== v.deployment
+      ? [{ field: 'node', message: `node ${node!.name} is not in deployment ${v.deployment}` }]
+      : [];
+  },
+  listFields: ['id', 'name', 'slice', 'deployment', 'node', 'image', 'flavor', 'ip', 'backend_status'],
+  searchFields: ['name', 'instance_name'],
+};

@@ -1,0 +1,34 @@
+import * as infrastructure from './models/infrastructure.js';
+import * as tenancy from './models/tenancy.js';
+import * as compute from './models/compute.js';
+import * as networking from './models/networking.js';
+import * as controllers from './models/controllers.js';
+import type { ModelDef } from './types.js';
+
+// Every model, in an order where references point backwards where they can (the dependency order
+// the synchronizer starts from). Adding a model means adding it to one of the files above.
+export const models: ModelDef[] = [
+  ...Object.values(infrastructure),
+  ...Object.values(tenancy),
+  ...Object.values(compute),
+  ...Object.values(networking),
+  ...Object.values(controllers),
+];
+
+const byName = new Map(models.map((m) => [m.name, m]));
+const byPlural = new Map(models.map((m) => [m.plural, m]));
+
+export function model(name: string): ModelDef {
+  const m = byName.get(name);
+  if (!m) throw new Error(`unknown model ${name}`);
+  return m;
+}
+export const modelByPlural = (plural: string) => byPlural.get(plural);
+
+// Fields of other models that reference `name`: what deleting a row of it touches.
+export function referencesTo(name: string): { model: ModelDef; field: string }[] {
+  const out: { model: ModelDef; field: string }[] = [];
+  for (const m of models)
+    for (const [f, d] of Object.entries(m.fields)) if (d.type === 'ref' && d.ref === name) out.push({ model: m, field: f });
+  return out;
+}

@@ -1,0 +1,101 @@
+// The vocabulary of model definitions. A model is data: the store derives its table, the API its
+// routes and JSON schemas, the UI its forms, and auth its row filters from one ModelDef.
+
+export type FieldType =
+  | 'string' // short text, bounded by maxLength
+  | 'text' // long text
+  | 'integer'
+  | 'float'
+  | 'boolean'
+  | 'datetime'
+  | 'json'
+  | 'email'
+  | 'url'
+  | 'ip' // an IPv4 or IPv6 address
+  | 'cidr'
+  | 'ref' // a foreign key to another model's id
+  | 'enum'
+  | 'int_array' // a list of ids or numbers
+  | 'secret' // encrypted at rest, write-only through the API
+  | 'password'; // hashed on write, never returned
+
+export type OnDelete = 'cascade' | 'protect' | 'set_null';
+
+export interface FieldDef {
+  type: FieldType;
+  label?: string;
+  help?: string;
+  required?: boolean; // must be given on create (and may not be set to null)
+  nullable?: boolean; // may hold null; required fields never do
+  default?: unknown;
+  maxLength?: number;
+  minLength?: number;
+  min?: number;
+  max?: number;
+  pattern?: string; // a JSON-schema regular expression
+  patternHelp?: string; // what the pattern means, for error messages
+  choices?: readonly string[]; // for enum
+  ref?: string; // for ref: the target model's name
+  onDelete?: OnDelete; // for ref: what deleting the target does to this row (default protect)
+  unique?: boolean; // unique among live rows
+  readOnly?: boolean; // set by the server (or the synchronizer), never by a client
+  createOnly?: boolean; // may be given on create, not changed afterwards
+  adminOnly?: boolean; // only root admins may write it
+  hidden?: boolean; // never returned by the API (password hashes)
+  index?: boolean; // worth an index: frequently filtered
+}
+
+// Who may see rows of a model (for callers who are not root admins).
+export type ReadRule =
+  | { kind: 'all' } // every authenticated user
+  | { kind: 'admin' } // root admins only
+  | { kind: 'slice'; path: string } // rows whose slice (reached by path) the caller can see
+  | { kind: 'custom'; name: string }; // a named rule in src/auth
+
+// Who may create, change or delete rows (besides root admins, who may do anything).
+export type WriteRule =
+  | { kind: 'admin' }
+  | { kind: 'site'; path: string; roles: readonly string[]; create?: 'admin' }
+  | { kind: 'slice'; path: string }
+  | { kind: 'deployment'; path: string; create?: 'admin' }
+  | { kind: 'custom'; name: string };
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type Row = Record<string, unknown>;
+
+// What a validator may look up: live rows of other models, by id.
+export interface ModelContext {
+  get(model: string, id: number): Promise<Row | null>;
+}
+
+// Cross-field rules that a schema cannot express. `values` is the whole row as it would be after
+// the write; `before` is null on create.
+export type Validator = (values: Row, before: Row | null, ctx: ModelContext) => Promise<FieldError[]> | FieldError[];
+
+// Fields the server fills from others (Node.site from its site_deployment).
+export type Deriver = (values: Row, ctx: ModelContext) => Promise<Row>;
+
+export type NavGroup = 'Infrastructure' | 'Tenancy' | 'Compute' | 'Networking' | 'Controllers';
+
+export interface ModelDef {
+  name: string; // e.g. "Slice"
+  plural: string; // URL and CLI name, e.g. "slices"
+  table: string; // SQL table
+  label: string; // e.g. "Slice"
+  fields: Record<string, FieldDef>;
+  titleField: string; // the field that names a row for people
+  synced?: boolean; // carries synchronizer state (DESIGN.md §4)
+  uniqueTogether?: readonly (readonly string[])[];
+  read: ReadRule;
+  write: WriteRule;
+  validate?: Validator;
+  derive?: Deriver;
+  deploymentAcl?: string; // creating a row needs the access list of the deployment in this field
+  nav?: NavGroup;
+  listFields?: readonly string[]; // columns a table shows by default
+  searchFields?: readonly string[]; // fields that ?search= looks in
+}

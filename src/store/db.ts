@@ -1,0 +1,136 @@
+// One small interface over the two databases XOS runs on: embedded PGlite (a data directory, one
+// process) and PostgreSQL (a pool, any number of processes). Everything above speaks plain SQL.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { lockDataDir } from './lock.js';
+
+export type SqlRow = Record<string, unknown>;
+
+export interface Queryable {
+  query<T = SqlRow>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  readonly where: string; // for messages: the data directory or the server (without password)
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const CHANGES_CHANNEL = 'xos_changes';
+const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface OpenOptions {
+  url?: string; // postgres://… selects PostgreSQL; otherwise PGlite in dataDir
+  dataDir: string;
+  memory?: boolean; // PGlite in memory (tests)
+}
+
+export async function openDb(opts: OpenOptions): Promise<Db> {
+  const db = opts.url ? await openPostgres(opts.url) : await openPglite(opts.dataDir, opts.memory);
+  return db;
+}
+
+async function openPglite(dataDir: string, memory = false): Promise<Db> {
+  let release = async () => {};
+  let dir = 'memory://';
+  if (!memory) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir); // PGlite itself does not stop a second process; see lock.ts
+    dir = path.join(dataDir, 'pgdata');
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dir);
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  await migratePglite(drizzlePglite(pglite), { migrationsFolder });
+  const q = async <T>(runner: { query: PGlite['query'] }, text: string, params?: unknown[]) =>
+    (await runner.query<T>(text, params as unknown[])).rows;
+  return {
+    kind: 'pglite',
+    where: memory ? 'memory' : dataDir,
+    query: (text, params) => q(pglite, text, params),
+    transaction: (fn) => pglite.transaction((tx) => fn({ query: (text, params) => q(tx, text, params) })),
+    listen: async (channel, cb) => {
+      const unsub = await pglite.listen(channel, cb);
+      return async () => unsub();
+    },
+    close: async () => {
+      await pglite.close();
+      await release();
+    },
+  };
+}
+
+function redactUrl(url: string) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
+  const client = await pool.connect().catch((e: Error) => {
+    throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${e.message}`);
+  });
+  try {
+    // Several XOS processes may start at once: one migrates, the others wait for it.
+    await client.query('SELECT pg_advisory_lock(727001)');
+    await migratePg(drizzlePg(client), { migrationsFolder });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(727001)').catch(() => {});
+    client.release();
+  }
+  const listeners: pg.Client[] = [];
+  return {
+    kind: 'postgres',
+    where: redactUrl(url),
+    query: async (text, params) => (await pool.query(text, params)).rows,
+    transaction: async (fn) => {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const out = await fn({ query: async (text, params) => (await c.query(text, params)).rows as never });
+        await c.query('COMMIT');
+        return out;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        c.release();
+      }
+    },
+    listen: async (channel, cb) => {
+      // LISTEN needs a connection of its own that stays open.
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      c.on('notification', (n) => n.channel === channel && cb(n.payload ?? ''));
+      await c.query(`LISTEN ${channel}`);
+      listeners.push(c);
+      return async () => {
+        listeners.splice(listeners.indexOf(c), 1);
+        await c.end().catch(() => {});
+      };
+    },
+    close: async () => {
+      await Promise.all(listeners.map((c) => c.end().catch(() => {})));
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,399 @@
+// The generic repository: list, get, create, update and soft-delete rows of any model. Every
+// write is one transaction that validates the whole row, checks references and uniqueness, bumps
+// `updated` and `version`, records an audit entry and emits a change notice.
+import { checkInput } from '../model/jsonschema.js';
+import { model as modelNamed, referencesTo } from '../model/registry.js';
+import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
+import { CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
+import { compile, ident, join, raw, sql, type Frag } from './sql.js';
+import type { SecretBox } from './secrets.js';
+
+export interface Actor {
+  id: number | null; // null: XOS itself (seeding, the synchronizer)
+  email: string | null;
+}
+export const SYSTEM: Actor = { id: null, email: null };
+
+// Called inside the write transaction with the final row, so access rules see derived fields.
+export type Authorize = (after: Row | null, before: Row | null, ctx: ModelContext) => Promise<void>;
+
+export interface ListOptions {
+  filters?: Record<string, string | string[] | undefined>;
+  search?: string;
+  sort?: string;
+  limit?: number;
+  offset?: number;
+  scope?: Frag; // row filter from auth, over alias t
+}
+
+export interface ChangeNotice {
+  model: string;
+  id: number;
+  op: 'create' | 'update' | 'delete' | 'sync';
+  version: number;
+}
+
+export interface StoreOptions {
+  secrets: SecretBox;
+  hashPassword: (plain: string) => Promise<string>;
+}
+
+const T = raw('t');
+
+export class Store {
+  constructor(
+    readonly db: Db,
+    private readonly opts: StoreOptions,
+  ) {}
+
+  private async run<R = Row>(q: Queryable, f: Frag): Promise<R[]> {
+    const { text, values } = compile(f);
+    try {
+      return await q.query<R>(text, values);
+    } catch (e) {
+      throw translateDbError(e);
+    }
+  }
+
+  context(q: Queryable = this.db): ModelContext {
+    return {
+      get: async (name, id) => {
+        if (!Number.isInteger(id)) return null;
+        const m = modelNamed(name);
+        const [row] = await this.run(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ${id} AND deleted = false`);
+        return row ?? null;
+      },
+    };
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  async list(m: ModelDef, o: ListOptions = {}): Promise<{ items: Row[]; total: number }> {
+    const where = this.whereClause(m, o);
+    const limit = Math.min(Math.max(o.limit ?? 50, 1), 1000);
+    const offset = Math.max(o.offset ?? 0, 0);
+    const order = orderBy(m, o.sort);
+    const items = await this.run(
+      this.db,
+      sql`SELECT t.* FROM ${ident(m.table)} t WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+    );
+    // Skip the count when the page shows everything there is.
+    const total =
+      offset === 0 && items.length < limit
+        ? items.length
+        : Number((await this.run<{ n: number }>(this.db, sql`SELECT count(*)::int AS n FROM ${ident(m.table)} t WHERE ${where}`))[0].n);
+    return { items: items.map((r) => this.present(m, r)), total };
+  }
+
+  async get(m: ModelDef, id: number, scope?: Frag, opts: { includeDeleted?: boolean } = {}): Promise<Row> {
+    const row = await this.fetch(this.db, m, id, scope, { includeDeleted: opts.includeDeleted });
+    if (!row) throw new NotFoundError(`${m.name} ${id}`);
+    return this.present(m, row);
+  }
+
+  // The stored row, secrets still encrypted (for the synchronizer and auth).
+  async raw(m: ModelDef, id: number): Promise<Row | null> {
+    return this.fetch(this.db, m, id, undefined, { includeDeleted: true });
+  }
+
+  secret(stored: unknown): string | null {
+    return typeof stored === 'string' && stored ? this.opts.secrets.decrypt(stored) : null;
+  }
+
+  private async fetch(q: Queryable, m: ModelDef, id: number, scope?: Frag, o: { includeDeleted?: boolean; lock?: boolean } = {}) {
+    const live = o.includeDeleted ? raw('true') : raw('t.deleted = false');
+    const [row] = await this.run(
+      q,
+      sql`SELECT t.* FROM ${ident(m.table)} t WHERE t.id = ${id} AND ${live} AND ${scope ?? raw('true')}${raw(o.lock ? ' FOR UPDATE' : '')}`,
+    );
+    return row ?? null;
+  }
+
+  private whereClause(m: ModelDef, o: ListOptions): Frag {
+    const parts: Frag[] = [o.scope ?? raw('true')];
+    const errors: FieldError[] = [];
+    let deletedGiven = false;
+    for (const [key, rawVal] of Object.entries(o.filters ?? {})) {
+      if (rawVal === undefined) continue;
+      const value = Array.isArray(rawVal) ? rawVal[rawVal.length - 1] : rawVal;
+      const [field, op = 'eq'] = key.split('__');
+      const d = m.fields[field];
+      if (!d || d.hidden || d.type === 'password' || d.type === 'secret') {
+        errors.push({ field: key, message: `is not a field of ${m.name} that can be filtered on` });
+        continue;
+      }
+      if (field === 'deleted') deletedGiven = true;
+      const col = sql`t.${ident(field)}`;
+      try {
+        if (op === 'eq') parts.push(value === 'null' && (d.nullable || d.type === 'ref') ? sql`${col} IS NULL` : sql`${col} = ${parseValue(d.type, value)}`);
+        else if (op === 'in') {
+          const vals = value.split(',').filter(Boolean).map((v) => parseValue(d.type, v));
+          parts.push(vals.length ? sql`${col} = ANY(${vals})` : raw('false'));
+        } else if (op === 'contains' && ['string', 'text', 'email', 'url'].includes(d.type))
+          parts.push(sql`${col} ILIKE ${'%' + escapeLike(value) + '%'}`);
+        else if (['gt', 'gte', 'lt', 'lte'].includes(op) && ['integer', 'float', 'datetime', 'ref'].includes(d.type))
+          parts.push(sql`${col} ${raw({ gt: '>', gte: '>=', lt: '<', lte: '<=' }[op]!)} ${parseValue(d.type, value)}`);
+        else errors.push({ field: key, message: `"${op}" is not a filter for this field (use eq, in, contains, gt, gte, lt, lte)` });
+      } catch (e) {
+        errors.push({ field: key, message: (e as Error).message });
+      }
+    }
+    if (errors.length) throw new ValidationError(errors);
+    if (!deletedGiven) parts.push(raw('t.deleted = false'));
+    if (o.search && m.searchFields?.length)
+      parts.push(sql`(${join(m.searchFields.map((f) => sql`t.${ident(f)}::text ILIKE ${'%' + escapeLike(o.search!) + '%'}`), ' OR ')})`);
+    return join(parts, ' AND ');
+  }
+
+  // What the API shows of a row: no hashes, no secrets, dates as ISO text.
+  present(m: ModelDef, row: Row): Row {
+    const out: Row = {};
+    for (const [f, d] of Object.entries(m.fields)) {
+      if (d.hidden || d.type === 'password' || d.type === 'secret') continue;
+      const v = row[f];
+      out[f] = v instanceof Date ? v.toISOString() : v === undefined ? null : v;
+    }
+    if (m.fields.admin_password) out.has_admin_password = Boolean(row.admin_password);
+    return out;
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  async create(m: ModelDef, input: Row, actor: Actor, o: { authorize?: Authorize } = {}): Promise<Row> {
+    const inputErrors = checkInput(m, 'create', input);
+    if (inputErrors.length) throw new ValidationError(inputErrors);
+    return this.db.transaction(async (tx) => {
+      const ctx = this.context(tx);
+      let values: Row = {};
+      for (const [f, d] of Object.entries(m.fields)) if (d.default !== undefined && !d.readOnly) values[f] = d.default;
+      Object.assign(values, input);
+      if (m.fields.creator && values.creator == null && actor.id != null) values.creator = actor.id;
+      values = await this.complete(tx, m, values, null, ctx);
+      if (o.authorize) await o.authorize(values, null, ctx);
+      const stored = await this.encode(m, values);
+      const cols = Object.keys(stored);
+      const [row] = await this.run(
+        tx,
+        sql`INSERT INTO ${ident(m.table)} (${join(cols.map(ident), ', ')}) VALUES (${join(cols.map((c) => sql`${stored[c]}`), ', ')}) RETURNING *`,
+      );
+      await this.audit(tx, actor, 'create', m, row.id as number, redact(m, input));
+      await this.notify(tx, { model: m.name, id: row.id as number, op: "create", version: Number(row.version) });
+      return this.present(m, row);
+    });
+  }
+
+  async update(
+    m: ModelDef,
+    id: number,
+    patch: Row,
+    actor: Actor,
+    o: { authorize?: Authorize; scope?: Frag; ifVersion?: number } = {},
+  ): Promise<Row> {
+    const inputErrors = checkInput(m, 'update', patch);
+    if (inputErrors.length) throw new ValidationError(inputErrors);
+    return this.db.transaction(async (tx) => {
+      const ctx = this.context(tx);
+      const before = await this.fetch(tx, m, id, o.scope, { lock: true });
+      if (!before) throw new NotFoundError(`${m.name} ${id}`);
+      if (o.ifVersion !== undefined && o.ifVersion !== before.version)
+        throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
+      const after = await this.complete(tx, m, { ...before, ...patch }, before, ctx);
+      if (o.authorize) await o.authorize(after, before, ctx);
+      const changed = await this.encode(
+        m,
+        Object.fromEntries(Object.entries(after).filter(([f]) => f in patch || (m.fields[f]?.readOnly && after[f] !== before[f]))),
+        before,
+      );
+      if (!Object.keys(changed).length) return this.present(m, before);
+      const sets = Object.keys(changed).map((c) => sql`${ident(c)} = ${changed[c]}`);
+      const [row] = await this.run(
+        tx,
+        sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, updated = now(), version = version + 1 WHERE id = ${id} RETURNING *`,
+      );
+      const diff: Row = {};
+      for (const f of Object.keys(changed)) diff[f] = [before[f], row[f]];
+      await this.audit(tx, actor, 'update', m, id, redact(m, diff));
+      await this.notify(tx, { model: m.name, id, op: 'update', version: row.version as number });
+      return this.present(m, row);
+    });
+  }
+
+  async delete(m: ModelDef, id: number, actor: Actor, o: { authorize?: Authorize; scope?: Frag; ifVersion?: number } = {}) {
+    await this.db.transaction(async (tx) => {
+      const ctx = this.context(tx);
+      const before = await this.fetch(tx, m, id, o.scope, { lock: true });
+      if (!before) throw new NotFoundError(`${m.name} ${id}`);
+      if (o.ifVersion !== undefined && o.ifVersion !== before.version)
+        throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
+      if (o.authorize) await o.authorize(null, before, ctx);
+      await this.softDelete(tx, m, before, actor);
+    });
+  }
+
+  // Soft-delete a row and, following the model's references, what hangs off it. Any protecting
+  // reference aborts the whole transaction, so nothing is half-deleted.
+  private async softDelete(tx: Queryable, m: ModelDef, row: Row, actor: Actor, path: string[] = []) {
+    const title = `${m.name} ${row[m.titleField] ?? row.id}`;
+    if (row.write_protect) throw new ConflictError(`${title} is write-protected${path.length ? ` (reached from ${path.join(' → ')})` : ''}`);
+    for (const { model: dep, field } of referencesTo(m.name)) {
+      const onDelete = dep.fields[field].onDelete ?? 'protect';
+      const rows = await this.run(tx, sql`SELECT * FROM ${ident(dep.table)} WHERE ${ident(field)} = ${row.id} AND deleted = false FOR UPDATE`);
+      if (!rows.length) continue;
+      if (onDelete === 'protect')
+        throw new ConflictError(`${title} is still used by ${rows.length} ${rows.length === 1 ? dep.label.toLowerCase() : dep.plural} (${field}); delete or change those first`, [
+          { field: dep.plural, message: `${rows.length} still refer to this ${m.label.toLowerCase()}` },
+        ]);
+      for (const r of rows) {
+        if (onDelete === 'cascade') await this.softDelete(tx, dep, r, actor, [...path, title]);
+        else {
+          const [u] = await this.run(tx, sql`UPDATE ${ident(dep.table)} SET ${ident(field)} = NULL, updated = now(), version = version + 1 WHERE id = ${r.id} RETURNING version`);
+          await this.audit(tx, actor, 'update', dep, r.id as number, { [field]: [row.id, null], reason: `${title} deleted` });
+          await this.notify(tx, { model: dep.name, id: r.id as number, op: 'update', version: u.version as number });
+        }
+      }
+    }
+    const resetSync = m.synced ? raw(', enacted = NULL') : raw('');
+    const [u] = await this.run(tx, sql`UPDATE ${ident(m.table)} SET deleted = true, updated = now(), version = version + 1${resetSync} WHERE id = ${row.id} RETURNING version`);
+    await this.audit(tx, actor, 'delete', m, row.id as number, path.length ? { cascade_from: path[path.length - 1] } : null);
+    await this.notify(tx, { model: m.name, id: row.id as number, op: 'delete', version: u.version as number });
+  }
+
+  // Derive fields, then check what a schema cannot: references, uniqueness, the model's rules.
+  private async complete(tx: Queryable, m: ModelDef, values: Row, before: Row | null, ctx: ModelContext): Promise<Row> {
+    if (m.derive) Object.assign(values, await m.derive(values, ctx));
+    const errors: FieldError[] = [];
+    for (const [f, d] of Object.entries(m.fields)) {
+      const v = values[f];
+      if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && before?.[f])) errors.push({ field: f, message: 'is required' });
+      if (d.type === 'ref' && v != null && (!before || before[f] !== v)) {
+        const target = modelNamed(d.ref!);
+        if (!(await ctx.get(target.name, Number(v)))) errors.push({ field: f, message: `${target.name} ${v} does not exist` });
+      }
+    }
+    if (errors.length) throw new ValidationError(errors);
+    const conflicts: FieldError[] = [];
+    const groups = [
+      ...Object.entries(m.fields).filter(([, d]) => d.unique).map(([f]) => [f]),
+      ...(m.uniqueTogether ?? []).map((g) => [...g]),
+    ];
+    for (const g of groups) {
+      if (before && g.every((f) => before[f] === values[f])) continue;
+      if (g.some((f) => values[f] === null || values[f] === undefined)) continue;
+      const conds = g.map((f) => sql`${ident(f)} = ${values[f]}`);
+      const [hit] = await this.run(tx, sql`SELECT id FROM ${ident(m.table)} WHERE ${join(conds, ' AND ')} AND deleted = false AND id <> ${before?.id ?? 0} LIMIT 1`);
+      if (hit) {
+        const desc = g.map((f) => `${f} ${JSON.stringify(values[f])}`).join(', ');
+        conflicts.push({ field: g[g.length - 1], message: `${m.name} ${hit.id} already has ${desc}` });
+      }
+    }
+    if (conflicts.length) throw new ConflictError(conflicts.map((c) => c.message).join('; '), conflicts);
+    if (m.validate) {
+      const ruleErrors = await m.validate(values, before, ctx);
+      if (ruleErrors.length) throw new ValidationError(ruleErrors);
+    }
+    return values;
+  }
+
+  // Store form of the given fields: passwords hashed, secrets encrypted, JSON serialised.
+  private async encode(m: ModelDef, values: Row, before?: Row): Promise<Row> {
+    const out: Row = {};
+    for (const [f, v] of Object.entries(values)) {
+      const d = m.fields[f];
+      if (!d || f === 'id' || ['created', 'updated', 'version', 'deleted'].includes(f)) continue;
+      if (before && before[f] === v && d.type !== 'json' && d.type !== 'int_array') continue;
+      if (d.type === 'password') out[f] = typeof v === 'string' && v && v !== before?.[f] ? await this.opts.hashPassword(v) : v;
+      else if (d.type === 'secret') out[f] = typeof v === 'string' && v && v !== before?.[f] ? this.opts.secrets.encrypt(v) : v;
+      else if (d.type === 'json') {
+        if (before && JSON.stringify(before[f]) === JSON.stringify(v)) continue;
+        out[f] = JSON.stringify(v);
+      } else if (d.type === 'int_array') {
+        if (before && JSON.stringify(before[f]) === JSON.stringify(v)) continue;
+        out[f] = v;
+      } else out[f] = v;
+    }
+    return out;
+  }
+
+  async audit(tx: Queryable, actor: Actor, action: string, m: ModelDef, id: number | null, changes: unknown) {
+    await this.run(
+      tx,
+      sql`INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes) VALUES (${actor.id}, ${actor.email}, ${action}, ${m.name}, ${id}, ${changes === null ? null : JSON.stringify(changes)})`,
+    );
+  }
+
+  async notify(tx: Queryable, n: ChangeNotice) {
+    await this.run(tx, sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(n)})`);
+  }
+
+  async auditLog(o: { model?: string; objectId?: number; limit?: number; offset?: number }) {
+    const parts: Frag[] = [raw('true')];
+    if (o.model) parts.push(sql`model = ${o.model}`);
+    if (o.objectId !== undefined) parts.push(sql`object_id = ${o.objectId}`);
+    const where = join(parts, ' AND ');
+    const limit = Math.min(Math.max(o.limit ?? 50, 1), 1000);
+    const items = await this.run(this.db, sql`SELECT * FROM audit_log WHERE ${where} ORDER BY id DESC LIMIT ${limit} OFFSET ${o.offset ?? 0}`);
+    const [{ n }] = await this.run<{ n: number }>(this.db, sql`SELECT count(*)::int AS n FROM audit_log WHERE ${where}`);
+    return { items: items.map((r) => ({ ...r, id: Number(r.id), at: r.at instanceof Date ? r.at.toISOString() : r.at })), total: n };
+  }
+}
+
+function redact(m: ModelDef, values: Row): Row {
+  const out: Row = {};
+  for (const [f, v] of Object.entries(values)) {
+    const t = m.fields[f]?.type;
+    out[f] = t === 'password' || t === 'secret' ? '[redacted]' : v;
+  }
+  return out;
+}
+
+function parseValue(type: string, v: string): unknown {
+  switch (type) {
+    case 'integer':
+    case 'ref':
+      if (!/^-?\d+$/.test(v)) throw new Error(`"${v}" is not a whole number`);
+      return Number(v);
+    case 'float':
+      if (Number.isNaN(Number(v))) throw new Error(`"${v}" is not a number`);
+      return Number(v);
+    case 'boolean':
+      if (!['true', 'false'].includes(v.toLowerCase())) throw new Error(`"${v}" is not true or false`);
+      return v.toLowerCase() === 'true';
+    case 'datetime':
+      if (Number.isNaN(Date.parse(v))) throw new Error(`"${v}" is not a date`);
+      return new Date(v).toISOString();
+    case 'json':
+    case 'int_array':
+      throw new Error('cannot filter on this field');
+    default:
+      return v;
+  }
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
+
+function orderBy(m: ModelDef, sort?: string): Frag {
+  const keys = (sort ?? 'id').split(',').filter(Boolean);
+  const parts: Frag[] = [];
+  for (const k of keys) {
+    const desc = k.startsWith('-');
+    const f = desc ? k.slice(1) : k;
+    const d = m.fields[f];
+    if (!d || d.hidden || d.type === 'password' || d.type === 'secret' || d.type === 'json')
+      throw new ValidationError([{ field: 'sort', message: `cannot sort by "${f}"` }]);
+    parts.push(sql`t.${ident(f)} ${raw(desc ? 'DESC' : 'ASC')}`);
+  }
+  if (!keys.some((k) => k.replace('-', '') === 'id')) parts.push(raw('t.id ASC'));
+  return join(parts, ', ');
+}
+
+// Database errors that a client's input can still cause (races past the checks above).
+function translateDbError(e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  const detail = (e as { detail?: string }).detail ?? (e as Error).message;
+  if (code === '23505') return new ConflictError(`already exists: ${detail}`);
+  if (code === '23503') return new ConflictError(`refers to a row that does not exist or is still referenced: ${detail}`);
+  if (code === '23502' || code === '22P02' || code === '22001' || code === '22003' || code === '23514')
+    return new ValidationError([{ field: (e as { column?: string }).column ?? '(body)', message: (e as Error).message }]);
+  return e;
+}

@@ -1,0 +1,43 @@
+// A tiny SQL fragment builder: values always travel as parameters, and fragments nest, so row
+// filters from auth can be combined with list filters without string-pasting values.
+const MARK = '\u0001';
+
+export interface Frag {
+  text: string;
+  values: unknown[];
+}
+
+export function sql(strings: TemplateStringsArray, ...vals: unknown[]): Frag {
+  let text = strings[0];
+  const values: unknown[] = [];
+  vals.forEach((v, i) => {
+    if (isFrag(v)) {
+      text += v.text;
+      values.push(...v.values);
+    } else {
+      text += MARK;
+      values.push(v);
+    }
+    text += strings[i + 1];
+  });
+  return { text, values };
+}
+
+export const isFrag = (v: unknown): v is Frag =>
+  typeof v === 'object' && v !== null && 'text' in v && 'values' in v && Array.isArray((v as Frag).values);
+
+// Identifiers come from model definitions, never from input; quoting keeps reserved words working.
+export const ident = (name: string): Frag => ({ text: `"${name.replace(/"/g, '""')}"`, values: [] });
+export const raw = (text: string): Frag => ({ text, values: [] });
+
+export function join(frags: Frag[], sep: string): Frag {
+  return frags.reduce<Frag>(
+    (acc, f, i) => ({ text: acc.text + (i ? sep : '') + f.text, values: [...acc.values, ...f.values] }),
+    { text: '', values: [] },
+  );
+}
+
+export function compile(f: Frag): { text: string; values: unknown[] } {
+  let n = 0;
+  return { text: f.text.replace(/\u0001/g, () => `$${++n}`), values: f.values };
+}
