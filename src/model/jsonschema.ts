@@ -163,9 +163,19 @@ export function fieldErrors(m: ModelDef, errors: ErrorObject[] | null | undefine
           'date-time': 'must be a date and time (RFC 3339)',
         }[String(p.format)] ?? `must be a valid ${p.format}`;
         break;
-      case 'type':
-        message = `must be ${String(p.type).replace(',', ' or ')}`;
+      case 'type': {
+        const words: Record<string, string> = {
+          integer: 'a whole number',
+          number: 'a number',
+          string: 'text',
+          boolean: 'true or false',
+          array: 'a list',
+          object: 'an object',
+          null: 'null',
+        };
+        message = `must be ${String(p.type).split(',').map((t) => words[t] ?? t).join(' or ')}`;
         break;
+      }
       case 'minimum':
       case 'maximum':
         message = `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${p.limit}`;

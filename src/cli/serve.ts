@@ -1,0 +1,38 @@
+import type { XosConfig } from '../config/schema.js';
+import { ensureFirstAdmin, openStore } from '../api/runtime.js';
+import { buildServer } from '../api/server.js';
+
+export async function serve(config: XosConfig, o: { port?: string; host?: string }) {
+  const port = o.port !== undefined ? Number(o.port) : config.api.port;
+  const host = o.host ?? config.api.host;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: "${o.port}" is not a port number`);
+  const store = await openStore(config);
+  const admin = await ensureFirstAdmin(store);
+  if (admin?.password)
+    console.log(
+      `\n  First start: created the administrator ${admin.email}\n  with the password ${admin.password}\n` +
+        '  It is shown only this once. Set XOS_ADMIN_EMAIL and XOS_ADMIN_PASSWORD to choose them instead.\n',
+    );
+  else if (admin) console.log(`First start: created the administrator ${admin.email} (password from XOS_ADMIN_PASSWORD)`);
+  const app = await buildServer({ store, config });
+  let closing = false;
+  const stop = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info(`${signal}: shutting down`);
+    await app.close();
+    await store.db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  try {
+    await app.listen({ port, host });
+  } catch (e) {
+    await store.db.close();
+    throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  }
+  const addr = app.server.address();
+  const shown = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? 'localhost' : host}:${addr.port}` : String(addr);
+  console.log(`XOS ${store.db.kind === 'pglite' ? `(embedded database in ${store.db.where})` : `(PostgreSQL ${store.db.where})`} is listening on ${shown}`);
+}

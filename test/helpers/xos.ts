@@ -1,0 +1,114 @@
+// Shared test harness: a real XOS store (PGlite in memory, or a fresh PostgreSQL database when
+// the PostgreSQL tier is on) and a server driven through Fastify's inject.
+import crypto from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/config/load.js';
+import { ensureFirstAdmin, openStore } from '../../src/api/runtime.js';
+import { buildServer } from '../../src/api/server.js';
+import type { Store } from '../../src/store/repository.js';
+import type { XosConfig } from '../../src/config/schema.js';
+
+export type Backend = 'pglite' | 'postgres';
+
+// The store suite runs on every backend listed here; CI switches PostgreSQL on.
+export const backends: Backend[] = ['pglite', ...(process.env.XOS_TEST_PG === '1' ? (['postgres'] as const) : [])];
+
+export const PG_ADMIN_URL = process.env.XOS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `xos_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestStore {
+  store: Store;
+  config: XosConfig;
+  close: () => Promise<void>;
+}
+
+export async function openTestStore(backend: Backend, env: Record<string, string> = {}): Promise<TestStore> {
+  const pgdb = backend === 'postgres' ? await createPgDatabase() : null;
+  const config = loadConfig({
+    env: {
+      XOS_DATA_DIR: '/nonexistent-xos-test-dir',
+      XOS_SECURITY_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+      ...(pgdb ? { XOS_DB_URL: pgdb.url } : {}),
+      ...env,
+    },
+  });
+  const store = await openStore(config, { memory: backend === 'pglite' });
+  return {
+    store,
+    config,
+    close: async () => {
+      await store.db.close();
+      await pgdb?.drop();
+    },
+  };
+}
+
+export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+
+export interface TestServer extends TestStore {
+  app: FastifyInstance;
+  call: (who: Who, method: string, url: string, body?: unknown, headers?: Record<string, string>) => Promise<Reply>;
+}
+
+export type Who = { email: string; password: string } | null;
+
+export interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Record<string, unknown>;
+}
+
+export const basic = (w: { email: string; password: string }) => `Basic ${Buffer.from(`${w.email}:${w.password}`).toString('base64')}`;
+
+export async function startTestServer(backend: Backend = 'pglite', env: Record<string, string> = {}): Promise<TestServer> {
+  const ts = await openTestStore(backend, env);
+  await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
+  const app = await buildServer({ store: ts.store, config: ts.config, logger: false });
+  const call: TestServer['call'] = async (who, method, url, body, headers = {}) => {
+    const res = await app.inject({
+      method: method as 'GET',
+      url,
+      payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(who ? { authorization: basic(who) } : {}),
+        ...headers,
+      },
+    });
+    let parsed: unknown = undefined;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      parsed = res.body;
+    }
+    return { status: res.statusCode, body: parsed, headers: res.headers };
+  };
+  return {
+    ...ts,
+    app,
+    call,
+    close: async () => {
+      await app.close();
+      await ts.close();
+    },
+  };
+}
