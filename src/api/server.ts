@@ -33,6 +33,7 @@ export async function buildServer({ store, config, logger = true }: ServerOption
     },
   });
   registerProblemHandlers(app);
+  app.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is a 415
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

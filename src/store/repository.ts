@@ -334,7 +334,7 @@ export class Store {
     const limit = Math.min(Math.max(o.limit ?? 50, 1), 1000);
     const items = await this.run(this.db, sql`SELECT * FROM audit_log WHERE ${where} ORDER BY id DESC LIMIT ${limit} OFFSET ${o.offset ?? 0}`);
     const [{ n }] = await this.run<{ n: number }>(this.db, sql`SELECT count(*)::int AS n FROM audit_log WHERE ${where}`);
-    return { items: items.map((r) => ({ ...r, id: Number(r.id), at: r.at instanceof Date ? r.at.toISOString() : r.at })), total: n };
+    return { items: items.map((r): Row => ({ ...r, id: Number(r.id), at: r.at instanceof Date ? r.at.toISOString() : r.at })), total: n };
   }
 }
 

@@ -46,7 +46,7 @@ test('a bad value names the file, section, key and reason', () => {
   });
   assert.throws(() => loadConfig({ file: write('range', '[api]\nport = 70000\n'), env: {} }), /\[api\] port: 70000 is outside 0–65535/);
   assert.throws(() => loadConfig({ file: write('bool', '[gui]\ndisable_minidashboard = maybe\n'), env: {} }), /\[gui\] disable_minidashboard: "maybe" is not a boolean/);
-  assert.throws(() => loadConfig({ env: { XOS_API_PORT: 'x' } }), /^environment XOS_API_PORT: \[api\] port: "x" is not a whole number/);
+  assert.throws(() => loadConfig({ env: { XOS_API_PORT: 'x' } }), /: environment XOS_API_PORT: \[api\] port: "x" is not a whole number/);
 });
 
 test('unknown sections and keys are errors, not silently ignored', () => {
