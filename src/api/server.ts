@@ -12,6 +12,7 @@ import { registerProblemHandlers } from './problem.js';
 import { crudRoutes } from './crud.js';
 import { authRoutes } from './auth-routes.js';
 import { metaRoutes } from './meta-routes.js';
+import { eventRoutes } from './events.js';
 import { VERSION } from '../version.js';
 
 export interface ServerOptions {
@@ -23,6 +24,8 @@ export interface ServerOptions {
 export async function buildServer({ store, config, logger = true }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level } : false,
+    // One line per request is nginx's job in production; ask for it with log_level = debug.
+    disableRequestLogging: !['debug', 'trace'].includes(config.api.log_level),
     bodyLimit: config.api.body_limit,
     trustProxy: config.api.trust_proxy,
     ajv: {
@@ -64,6 +67,7 @@ export async function buildServer({ store, config, logger = true }: ServerOption
     loginPerMinute: config.api.login_attempts_per_minute,
   });
   await app.register(crudRoutes, { store, publicUrl: config.api.public_url });
+  await app.register(eventRoutes, { store });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/api/docs'));
   return app;
