@@ -1,0 +1,231 @@
+// The synchronizer's engine: it leases pending rows, hands each to its model's reconciler and
+// writes the outcome back. It knows no backend. Change notices wake it within milliseconds; a
+// timer catches due retries, and a slower one the periodic resync (with jitter). Every
+// controller has its own worker slots and queue, so a slow or dead cluster never stalls the
+// others.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { ModelDef, Row } from '../model/types.js';
+import { model as modelNamed } from '../model/registry.js';
+import type { Store } from '../store/repository.js';
+import { CHANGES_CHANNEL } from '../store/db.js';
+import { compile, ident, sql } from '../store/sql.js';
+import { claim, markStale, release } from './pending.js';
+import { purge, writeOutcome, type Backoff } from './status.js';
+import { SyncError, type Outcome, type Reconciler, type SyncContext } from './types.js';
+
+export interface EngineOptions {
+  perController?: number; // rows reconciled at once per controller
+  queuePerController?: number; // rows leased ahead per controller
+  leaseSeconds?: number;
+  tickMs?: number; // how often due retries are looked for
+  resyncSeconds?: number; // how old a synced row may get before it is re-read
+  backoff?: Partial<Backoff>;
+  owner?: string;
+  log?: (msg: string, extra?: Row) => void;
+}
+
+interface Lane {
+  running: number;
+  queue: { r: Reconciler; row: Row }[];
+}
+
+export class Engine {
+  readonly owner: string;
+  private readonly byModel: Map<string, Reconciler>;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly opts: Required<Omit<EngineOptions, 'backoff' | 'owner' | 'log'>> & { backoff: Backoff };
+  private readonly log: (msg: string, extra?: Row) => void;
+  private timer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  private scanning = false;
+  private rescan = false;
+  private stopped = true;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    reconcilers: Reconciler[],
+    opts: EngineOptions = {},
+  ) {
+    this.byModel = new Map(reconcilers.map((r) => [r.model.name, r]));
+    this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+    this.log = opts.log ?? (() => {});
+    this.opts = {
+      perController: opts.perController ?? 4,
+      queuePerController: opts.queuePerController ?? 16,
+      leaseSeconds: opts.leaseSeconds ?? 300,
+      tickMs: opts.tickMs ?? 1000,
+      resyncSeconds: opts.resyncSeconds ?? 600,
+      backoff: { baseSeconds: 5, capSeconds: 900, disabled: false, ...opts.backoff },
+    };
+  }
+
+  // Models in dependency order: the registry lists referenced models first.
+  private get order(): Reconciler[] {
+    return [...this.byModel.values()];
+  }
+
+  async start() {
+    this.stopped = false;
+    this.unlisten = await this.store.db.listen(CHANGES_CHANNEL, (payload) => {
+      // Our own status writes ('sync') must not wake us, or we would spin.
+      if (!payload.includes('"op":"sync"')) this.kick();
+    });
+    this.timer = setInterval(() => this.kick(), this.opts.tickMs);
+    const resync = () => {
+      // ±20 % jitter keeps several workers (and a restart) from resyncing in step.
+      const next = this.opts.resyncSeconds * 1000 * (0.8 + 0.4 * Math.random());
+      this.resyncTimer = setTimeout(() => void this.resync().finally(() => !this.stopped && resync()), next);
+    };
+    resync();
+    this.kick();
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    await this.unlisten?.();
+    await this.idle();
+  }
+
+  // Resolves when nothing is queued or running (tests and shutdown).
+  idle(): Promise<void> {
+    if (this.busy() === 0 && !this.scanning) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private busy() {
+    let n = 0;
+    for (const l of this.lanes.values()) n += l.running + l.queue.length;
+    return n;
+  }
+
+  private checkIdle() {
+    if (this.busy() === 0 && !this.scanning) this.idleWaiters.splice(0).forEach((r) => r());
+  }
+
+  kick() {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    void this.scan();
+  }
+
+  // One look for pending rows, model by model.
+  async scan(): Promise<number> {
+    this.scanning = true;
+    let claimed = 0;
+    try {
+      do {
+        this.rescan = false;
+        for (const r of this.order) {
+          const rows = await claim(this.store, r.model, this.owner, this.opts.queuePerController, this.opts.leaseSeconds);
+          claimed += rows.length;
+          for (const row of rows) await this.enqueue(r, row);
+        }
+      } while (this.rescan && !this.stopped);
+    } catch (e) {
+      this.log(`scan failed: ${(e as Error).message}`);
+    } finally {
+      this.scanning = false;
+      this.checkIdle();
+    }
+    return claimed;
+  }
+
+  private context(): SyncContext {
+    const get = async (name: string, id: number) => {
+      const m = modelNamed(name);
+      const [row] = await this.store.db.query(`SELECT * FROM "${m.table}" WHERE id = $1`, [id]);
+      return row ?? null;
+    };
+    return {
+      get,
+      find: async (name, where) => {
+        const m = modelNamed(name);
+        const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
+        const q = compile(conds.reduce((acc, c) => sql`${acc} AND ${c}`, sql`SELECT * FROM ${ident(m.table)} WHERE true`));
+        return this.store.db.query(q.text, q.values);
+      },
+      secret: (s) => this.store.secret(s),
+      log: this.log,
+    };
+  }
+
+  private async enqueue(r: Reconciler, row: Row) {
+    let lane = 'global';
+    try {
+      const c = r.controllerOf ? await r.controllerOf(row, this.context()) : null;
+      if (c != null) lane = `controller:${c}`;
+    } catch {
+      /* the reconciler will report it */
+    }
+    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, queue: [] });
+    const l = this.lanes.get(lane)!;
+    if (l.queue.length >= this.opts.queuePerController) {
+      await release(this.store, r.model, Number(row.id), this.owner); // this cluster is busy enough
+      return;
+    }
+    l.queue.push({ r, row });
+    this.pump(lane);
+  }
+
+  private pump(lane: string) {
+    const l = this.lanes.get(lane)!;
+    while (l.running < this.opts.perController && l.queue.length) {
+      const job = l.queue.shift()!;
+      l.running++;
+      void this.work(job.r, job.row).finally(() => {
+        l.running--;
+        this.pump(lane);
+        if (l.running === 0 && l.queue.length === 0) this.kick(); // more may have become ready
+        this.checkIdle();
+      });
+    }
+  }
+
+  private async work(r: Reconciler, row: Row) {
+    const ctx = this.context();
+    let outcome: Outcome;
+    const t0 = Date.now();
+    try {
+      outcome = row.deleted ? await r.remove(row, ctx) : await r.reconcile(row, ctx);
+    } catch (e) {
+      outcome =
+        e instanceof SyncError
+          ? { kind: 'error', message: e.message, reason: e.reason, requestId: e.requestId, terminal: e.terminal }
+          : { kind: 'error', message: `internal error: ${(e as Error).message}`, reason: 'transient' };
+    }
+    this.log(`${r.model.name} ${row.id} ${row.deleted ? 'remove' : 'reconcile'}: ${outcome.kind}`, {
+      ms: Date.now() - t0,
+      ...(outcome.kind === 'error' ? { message: outcome.message } : {}),
+    });
+    try {
+      if (row.deleted && outcome.kind === 'done') {
+        if (!(await purge(this.store, r.model, row))) await writeOutcome(this.store, r.model, row, { kind: 'waiting', on: 'the rows that refer to it to be removed' }, this.opts.backoff);
+      } else await writeOutcome(this.store, r.model, row, outcome, this.opts.backoff);
+    } catch (e) {
+      this.log(`cannot record the outcome for ${r.model.name} ${row.id}: ${(e as Error).message}`);
+    }
+  }
+
+  // Periodic resync: rows synced long ago are re-read so drift shows up.
+  async resync() {
+    for (const r of this.order) {
+      try {
+        const n = await markStale(this.store, r.model, this.opts.resyncSeconds, 500);
+        if (n) this.log(`resync: ${n} ${r.model.plural} to re-check`);
+      } catch (e) {
+        this.log(`resync of ${r.model.plural} failed: ${(e as Error).message}`);
+      }
+    }
+    this.kick();
+  }
+}
+
+export type { ModelDef };

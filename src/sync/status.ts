@@ -1,0 +1,97 @@
+// Writing an outcome back to its row: the sync fields only, never `updated`, so that a user's
+// change made while the reconciler ran stays pending.
+import type { ModelDef, Row } from '../model/types.js';
+import type { Store } from '../store/repository.js';
+import { compile, ident, join, sql, type Frag } from '../store/sql.js';
+import type { Outcome } from './types.js';
+import { UPDATED_AS_CLAIMED } from './pending.js';
+
+export interface Backoff {
+  baseSeconds: number;
+  capSeconds: number;
+  disabled: boolean;
+}
+
+// Capped exponential backoff with ±20 % jitter, so that many failed rows do not retry in step.
+export function backoffSeconds(retryCount: number, b: Backoff, random = Math.random): number {
+  if (b.disabled) return 0;
+  const raw = b.baseSeconds * 2 ** Math.max(0, retryCount - 1) * (0.8 + 0.4 * random());
+  return Math.round(Math.min(b.capSeconds, raw) * 10) / 10;
+}
+
+const clip = (s: string, n = 1000) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+export async function writeOutcome(store: Store, m: ModelDef, row: Row, o: Outcome, b: Backoff): Promise<void> {
+  const sets: Frag[] = [sql`last_sync = now()`, sql`lease_owner = NULL`, sql`lease_until = NULL`];
+  const retries = Number(row.retry_count ?? 0);
+  const fieldSets = (fields?: Row) =>
+    Object.entries(fields ?? {})
+      .filter(([f]) => m.fields[f])
+      .map(([f, v]) => sql`${ident(f)} = ${m.fields[f].type === 'json' ? JSON.stringify(v) : v}`);
+  switch (o.kind) {
+    case 'done':
+      // enacted takes the `updated` we reconciled: a change made meanwhile keeps the row pending.
+      sets.push(
+        sql`enacted = ${row[UPDATED_AS_CLAIMED] ?? row.updated}::timestamptz`,
+        sql`backend_code = 1`,
+        sql`backend_status = ${clip(`1 - ${o.message ?? 'OK'}`)}`,
+        sql`backend_reason = NULL`,
+        sql`next_retry = NULL`,
+        sql`retry_count = 0`,
+        ...fieldSets(o.fields),
+      );
+      break;
+    case 'requeue':
+      sets.push(
+        sql`backend_code = 0`,
+        sql`backend_status = ${clip(`0 - ${o.message}`)}`,
+        sql`backend_reason = NULL`,
+        sql`next_retry = now() + make_interval(secs => ${o.afterSeconds})`,
+        ...fieldSets(o.fields),
+      );
+      break;
+    case 'waiting':
+      sets.push(
+        sql`backend_code = 0`,
+        sql`backend_status = ${clip(`0 - Waiting for ${o.on}`)}`,
+        sql`backend_reason = 'dependency'`,
+        sql`next_retry = now() + make_interval(secs => ${Math.min(30, backoffSeconds(retries + 1, { ...b, baseSeconds: 1 }))})`,
+        sql`retry_count = ${retries + 1}`,
+      );
+      break;
+    case 'error': {
+      const delay = backoffSeconds(retries + 1, b);
+      sets.push(
+        sql`backend_code = 2`,
+        sql`backend_status = ${clip(`2 - ${o.message}`)}`,
+        sql`backend_reason = ${o.terminal ? 'unrecoverable' : o.reason}`,
+        sql`backend_request_id = ${o.requestId ?? null}`,
+        // A terminal error waits for the row to change (see pending.ts); others retry.
+        o.terminal ? sql`next_retry = NULL` : sql`next_retry = now() + make_interval(secs => ${delay})`,
+        sql`retry_count = ${retries + 1}`,
+      );
+      break;
+    }
+  }
+  const [r] = await store.db.query<{ version: number }>(
+    ...compileArgs(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, version = version + 1 WHERE id = ${row.id} RETURNING version`),
+  );
+  if (r) await store.notify(store.db, { model: m.name, id: Number(row.id), op: 'sync', version: Number(r.version) });
+}
+
+// A soft-deleted row whose backend resources are gone leaves the database for good.
+export async function purge(store: Store, m: ModelDef, row: Row): Promise<boolean> {
+  try {
+    await store.db.query(`DELETE FROM "${m.table}" WHERE id = $1 AND deleted = true`, [row.id]);
+  } catch (e) {
+    if ((e as { code?: string }).code === '23503') return false; // rows still point at it
+    throw e;
+  }
+  await store.notify(store.db, { model: m.name, id: Number(row.id), op: 'delete', version: Number(row.version) });
+  return true;
+}
+
+const compileArgs = (f: Frag): [string, unknown[]] => {
+  const c = compile(f);
+  return [c.text, c.values];
+};
