@@ -1,0 +1,21 @@
+/** The OpenStack client's public surface. */
+export { OpenStackClient, type OpenStackClientOptions } from './client.js';
+export { OpenStackSession, type SessionOptions, type RequestOptions, type OpenStackResponse, type RequestEvent, type ServiceRef } from './session.js';
+export { OpenStackError, type OpenStackErrorCode } from './errors.js';
+export type { Credentials, PasswordCredentials, ApplicationCredentials } from './credentials.js';
+export type { Token } from './token.js';
+export { findEndpoint, describeCatalog, type CatalogService, type CatalogEndpoint, type EndpointInterface } from './catalog.js';
+export { compileRewriteRules, type EndpointRewriteRule } from './endpoint-rewrite.js';
+export { createTransport, createNodeFetch, type FetchLike } from './transport.js';
+export { paginate, collect, type PageOptions } from './pagination.js';
+export { negotiateMicroversion, parseVersionDocument, compareMicroversions } from './microversion.js';
+export { COMPUTE_MAX_MICROVERSION, encodeUserData, ComputeClient } from './services/compute.js';
+export type { Server, ServerCreate, Flavor, FlavorCreate, ComputeService, Hypervisor, QuotaSet } from './services/compute.js';
+export { IdentityClient } from './services/identity.js';
+export type { Project, User, Role, RoleAssignment, ApplicationCredential } from './services/identity.js';
+export { NetworkClient } from './services/network.js';
+export type { Network, Subnet, Port, Agent } from './services/network.js';
+export { ImageClient } from './services/image.js';
+export type { Image, ImageCreate } from './services/image.js';
+export { PlacementClient } from './services/placement.js';
+export type { ResourceProvider, Inventories } from './services/placement.js';
