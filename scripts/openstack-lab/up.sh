@@ -109,17 +109,22 @@ run_job glance-manage sync_glance
 run_job placement-manage sync_placement
 run_job nova-manage sync_nova
 run_job neutron-db-manage sync_neutron
+# epmd must answer before the broker boots, or Erlang would start an epmd of its own
+start_services epmd
+for name in memcached rabbitmq; do launch_service "$name"; done
 
-start_services epmd memcached rabbitmq
+# 2. Keystone starts as soon as its schema is there (it needs no broker), and its
+#    catalog comes before the other services: they all validate tokens there
+wait_jobs keystone-manage
+launch_service keystone
+await_services memcached rabbitmq
 ensure_rabbitmq_user
 step "rabbitmq ready on :$LAB_PORT_AMQP, memcached on :$LAB_PORT_MEMCACHED"
-wait_jobs
-step "database schemas up to date"
-
-# 2. Keystone and its catalog come first: every other service validates tokens there
-start_services keystone
+await_services keystone
 register_catalog
 step "keystone ready on :$LAB_PORT_KEYSTONE, catalog registered"
+wait_jobs
+step "database schemas up to date"
 
 # 3. everything else, then wait until the APIs answer
 mapfile -t rest < <(all_services | grep -vxE 'mariadb|epmd|rabbitmq|memcached|keystone')

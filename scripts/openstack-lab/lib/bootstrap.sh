@@ -118,12 +118,15 @@ run_job() {  # run_job NAME FUNCTION: FUNCTION's output goes to log/NAME.log
   ( set -euo pipefail; "$2" ) >> "$LAB_LOG/$1.log" 2>&1 &
   LAB_JOBS[$1]=$!
 }
-wait_jobs() {
+wait_jobs() {  # wait_jobs [NAME...]: the named jobs, or all of them
   local name failed=""
-  for name in "${!LAB_JOBS[@]}"; do
+  local names=("$@")
+  [ ${#names[@]} -gt 0 ] || names=("${!LAB_JOBS[@]}")
+  for name in "${names[@]}"; do
+    [ -n "${LAB_JOBS[$name]:-}" ] || continue
     wait "${LAB_JOBS[$name]}" || failed="$failed $name"
+    unset "LAB_JOBS[$name]"
   done
-  LAB_JOBS=()
   if [ -n "$failed" ]; then
     for name in $failed; do
       echo "ERROR: $name failed; log file: $LAB_LOG/$name.log" >&2

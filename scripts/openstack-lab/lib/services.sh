@@ -46,8 +46,7 @@ service_log() {
 
 mariadb_ready() { mariadb-admin --no-defaults --socket="$LAB_MYSQL_SOCKET" ping > /dev/null 2>&1; }
 epmd_ready() { port_answers "$LAB_PORT_EPMD"; }
-# the AMQP listener opens only after the broker has fully booted
-rabbitmq_ready() { port_answers "$LAB_PORT_AMQP"; }
+# rabbitmq_ready: see launch_rabbitmq; the AMQP listener opens only once the broker has booted
 memcached_ready() { port_answers "$LAB_PORT_MEMCACHED"; }
 keystone_ready() { http_answers "$LAB_KEYSTONE_URL/v3"; }
 glance_ready() { http_answers "http://127.0.0.1:$LAB_PORT_GLANCE/"; }
@@ -130,16 +129,16 @@ launch_rabbitmq() {
     rm -f "$RABBITMQ_PID_FILE"
     # Debian's wrapper switches to the rabbitmq user with su, keeping this environment
     spawn rabbitmq /usr/sbin/rabbitmq-server )
-  # su starts the broker in a session of its own, so beam.smp is not in our process
-  # group; record its PID (written once the VM runs) to be able to stop it.
-  local beam_pidfile=$LAB_DATA/rabbitmq/beam.pid i
-  for ((i = 0; i < 120; i++)); do
-    [ -s "$beam_pidfile" ] && break
-    service_running rabbitmq || service_failed rabbitmq "its process exited"
-    sleep 0.5
-  done
-  [ -s "$beam_pidfile" ] || service_failed rabbitmq "beam.smp wrote no pid file within 60s"
-  record_pid "$LAB_RUN/rabbitmq.extra-beam.pid" "$(cat "$beam_pidfile")"
+}
+
+# su starts the broker in a session of its own, so beam.smp is not in our process
+# group; its PID (written once the VM runs) is recorded to be able to stop it.
+rabbitmq_ready() {
+  local beam_pidfile=$LAB_DATA/rabbitmq/beam.pid
+  if [ ! -e "$LAB_RUN/rabbitmq.extra-beam.pid" ] && [ -s "$beam_pidfile" ]; then
+    record_pid "$LAB_RUN/rabbitmq.extra-beam.pid" "$(cat "$beam_pidfile")"
+  fi
+  [ -e "$LAB_RUN/rabbitmq.extra-beam.pid" ] && port_answers "$LAB_PORT_AMQP"
 }
 
 launch_service() {
@@ -214,5 +213,10 @@ ready_timeout_of() {
 start_services() {
   local name
   for name in "$@"; do launch_service "$name"; done
+  await_services "$@"
+}
+
+await_services() {
+  local name
   for name in "$@"; do await "$name" "$(ready_check_of "$name")" "$(ready_timeout_of "$name")"; done
 }
