@@ -132,6 +132,10 @@ function fieldLimits(m: ModelDef, p: Principal, before: Row | null): Set<string>
 const label = (m: ModelDef, row: Row) => `${m.name} ${row[m.titleField] ?? row.id}`;
 
 export function authorizeWrite(m: ModelDef, p: Principal, op: 'create' | 'update' | 'delete'): Authorize {
+  // Callers who may never write here are refused before the store looks at the request, so they
+  // get 403 whatever they send, not a 404, 409 or validation error about rows they may not touch.
+  if (p.readOnly) throw new ForbiddenError(`${p.email} is a read-only user`);
+  if (!p.isAdmin && m.write.kind === 'admin') throw new ForbiddenError(`only administrators may change ${m.plural}`);
   return async (after, before, ctx) => {
     if (p.readOnly) throw new ForbiddenError(`${p.email} is a read-only user`);
     if (p.isAdmin) return;
