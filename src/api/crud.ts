@@ -72,9 +72,10 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
     const writeCheck = (p: Principal, op: 'create' | 'update' | 'delete'): Authorize => {
       const rules = authorizeWrite(m, p, op);
       if (!(m.deploymentAcl && op === 'create')) return rules;
-      return async (after, before, ctx) => {
-        await rules(after, before, ctx);
-        await checkDeploymentAcl(store.db, ctx, p.id, after!, m.deploymentAcl!);
+      return async (after, before, ctx, tx) => {
+        await rules(after, before, ctx, tx);
+        // Inside the write's transaction: the embedded database has a single connection.
+        await checkDeploymentAcl(tx, ctx, p.id, after!, m.deploymentAcl!);
       };
     };
 

@@ -4,6 +4,7 @@ import * as compute from './models/compute.js';
 import * as networking from './models/networking.js';
 import * as controllers from './models/controllers.js';
 import type { ModelDef } from './types.js';
+import { baseFields, syncFields } from './common.js';
 
 // Every model, in an order where references point backwards where they can (the dependency order
 // the synchronizer starts from). Adding a model means adding it to one of the files above.
@@ -14,6 +15,12 @@ export const models: ModelDef[] = [
   ...Object.values(networking),
   ...Object.values(controllers),
 ];
+
+// A model's own field must never replace a common one (a Controller "version" once replaced the
+// row version and broke every write to controllers).
+for (const m of models)
+  for (const [f, d] of Object.entries({ ...baseFields, ...(m.synced ? syncFields : {}) }))
+    if (m.fields[f] !== d) throw new Error(`model ${m.name}: field "${f}" is reserved for every ${m.synced ? 'synced ' : ''}row`);
 
 const byName = new Map(models.map((m) => [m.name, m]));
 const byPlural = new Map(models.map((m) => [m.plural, m]));

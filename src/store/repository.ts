@@ -16,7 +16,7 @@ export interface Actor {
 export const SYSTEM: Actor = { id: null, email: null };
 
 // Called inside the write transaction with the final row, so access rules see derived fields.
-export type Authorize = (after: Row | null, before: Row | null, ctx: ModelContext) => Promise<void>;
+export type Authorize = (after: Row | null, before: Row | null, ctx: ModelContext, tx: Queryable) => Promise<void>;
 
 export interface ListOptions {
   filters?: Record<string, string | string[] | undefined>;
@@ -170,7 +170,7 @@ export class Store {
       Object.assign(values, input);
       if (m.fields.creator && values.creator == null && actor.id != null) values.creator = actor.id;
       values = await this.complete(tx, m, values, null, ctx);
-      if (o.authorize) await o.authorize(values, null, ctx);
+      if (o.authorize) await o.authorize(values, null, ctx, tx);
       const stored = await this.encode(m, values);
       const cols = Object.keys(stored);
       const [row] = await this.run(
@@ -199,7 +199,7 @@ export class Store {
       if (o.ifVersion !== undefined && o.ifVersion !== before.version)
         throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
       const after = await this.complete(tx, m, { ...before, ...patch }, before, ctx);
-      if (o.authorize) await o.authorize(after, before, ctx);
+      if (o.authorize) await o.authorize(after, before, ctx, tx);
       const changed = await this.encode(
         m,
         Object.fromEntries(Object.entries(after).filter(([f]) => f in patch || (m.fields[f]?.readOnly && after[f] !== before[f]))),
@@ -207,6 +207,8 @@ export class Store {
       );
       if (!Object.keys(changed).length) return this.present(m, before);
       const sets = Object.keys(changed).map((c) => sql`${ident(c)} = ${changed[c]}`);
+      // A changed desired state is worth trying at once, whatever the last failure's backoff said.
+      if (m.synced) sets.push(sql`next_retry = NULL`, sql`retry_count = 0`);
       const [row] = await this.run(
         tx,
         sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, updated = now(), version = version + 1 WHERE id = ${id} RETURNING *`,
@@ -226,7 +228,7 @@ export class Store {
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
       if (o.ifVersion !== undefined && o.ifVersion !== before.version)
         throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
-      if (o.authorize) await o.authorize(null, before, ctx);
+      if (o.authorize) await o.authorize(null, before, ctx, tx);
       await this.softDelete(tx, m, before, actor);
     });
   }

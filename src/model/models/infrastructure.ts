@@ -44,7 +44,7 @@ export const Controller: ModelDef = {
     name: name(200, { unique: true }),
     deployment: ref('Deployment', { required: true }),
     backend_type: { type: 'enum', choices: ['OpenStack'], default: 'OpenStack' },
-    version: { type: 'string', maxLength: 200, nullable: true, help: 'OpenStack release, e.g. Zed' },
+    backend_version: { type: 'string', maxLength: 200, nullable: true, label: 'Version', help: 'OpenStack release, e.g. Zed' },
     auth_url: { type: 'url', required: true, maxLength: 1024, label: 'Auth URL', help: 'Keystone v3 endpoint' },
     admin_user: { type: 'string', maxLength: 200, required: true },
     admin_password: { type: 'secret', maxLength: 1024, required: true, help: 'Stored encrypted.' },
