@@ -1,6 +1,8 @@
 import type { XosConfig } from '../config/schema.js';
 import { ensureFirstAdmin, openStore } from '../api/runtime.js';
 import { buildServer } from '../api/server.js';
+import { Engine } from '../sync/engine.js';
+import { openstackReconcilers } from '../openstack/index.js';
 
 export async function serve(config: XosConfig, o: { port?: string; host?: string }) {
   const port = o.port !== undefined ? Number(o.port) : config.api.port;
@@ -15,11 +17,22 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     );
   else if (admin) console.log(`First start: created the administrator ${admin.email} (password from XOS_ADMIN_PASSWORD)`);
   const app = await buildServer({ store, config });
+  // The synchronizer runs in the same process unless [observer] enabled = False (then run it
+  // elsewhere, or not at all).
+  const engine = config.observer.enabled
+    ? new Engine(store, openstackReconcilers({ caFile: config.nova.ca_ssl_cert || undefined }), {
+        resyncSeconds: config.observer.resync_seconds,
+        perController: config.observer.workers,
+        backoff: { disabled: config.observer.backoff_disabled },
+        log: (msg, extra) => app.log.info(extra ?? {}, msg),
+      })
+    : null;
   let closing = false;
   const stop = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info(`${signal}: shutting down`);
+    await Promise.race([engine?.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]); // in-flight calls may hang on a dead cluster
     await app.close();
     await store.db.close();
     process.exit(0);
@@ -32,6 +45,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     await store.db.close();
     throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
   }
+  await engine?.start();
   const addr = app.server.address();
   const shown = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? 'localhost' : host}:${addr.port}` : String(addr);
   console.log(`XOS ${store.db.kind === 'pglite' ? `(embedded database in ${store.db.where})` : `(PostgreSQL ${store.db.where})`} is listening on ${shown}`);

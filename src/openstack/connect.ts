@@ -1,0 +1,51 @@
+// One OpenStack client per controller, built from its row (credentials decrypted only here) and
+// rebuilt when the row changes.
+import { OpenStackClient, type EndpointRewriteRule } from './client/index.js';
+import type { Row } from '../model/types.js';
+import type { SyncContext } from '../sync/types.js';
+
+const cache = new Map<number, { version: unknown; client: OpenStackClient }>();
+
+export interface ConnectOptions {
+  caFile?: string; // [nova] ca_ssl_cert: trusted for every controller
+  timeoutMs?: number;
+  onRequest?: (e: { service: string; method: string; status: number; durationMs: number; requestId?: string }) => void;
+}
+
+export function clientFor(controller: Row, ctx: SyncContext, opts: ConnectOptions = {}, scope?: { projectId: string }): OpenStackClient {
+  const id = Number(controller.id);
+  const key = scope ? undefined : cache.get(id);
+  if (key && key.version === controller.version) return key.client;
+  const rules = (Array.isArray(controller.endpoint_rewrite) ? controller.endpoint_rewrite : []) as EndpointRewriteRule[];
+  const client = new OpenStackClient({
+    authUrl: String(controller.auth_url),
+    credentials: {
+      type: 'password',
+      username: String(controller.admin_user),
+      password: ctx.secret(controller.admin_password) ?? '',
+      userDomainName: String(controller.domain ?? 'Default'),
+      ...(scope
+        ? { projectId: scope.projectId }
+        : { projectName: String(controller.admin_tenant ?? 'admin'), projectDomainName: String(controller.domain ?? 'Default') }),
+    },
+    region: controller.region ? String(controller.region) : undefined,
+    caBundle: controller.ca_bundle ? String(controller.ca_bundle) : undefined,
+    endpointRewrites: rules,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    onRequest: opts.onRequest,
+    userAgent: 'xos-synchronizer',
+  });
+  if (!scope) cache.set(id, { version: controller.version, client });
+  return client;
+}
+
+// Clients scoped to a slice's project (servers and networks are created in it).
+const scoped = new Map<string, { version: unknown; client: OpenStackClient }>();
+export function projectClient(controller: Row, projectId: string, ctx: SyncContext, opts: ConnectOptions = {}): OpenStackClient {
+  const k = `${controller.id}:${projectId}`;
+  const hit = scoped.get(k);
+  if (hit && hit.version === controller.version) return hit.client;
+  const client = clientFor(controller, ctx, opts, { projectId });
+  scoped.set(k, { version: controller.version, client });
+  return client;
+}

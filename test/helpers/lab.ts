@@ -1,0 +1,34 @@
+// The OpenStack test cluster (scripts/openstack-lab) for the openstack tier.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface Lab {
+  auth_url: string;
+  region: string;
+  domain: string;
+  admin: { username: string; password: string; project: string };
+  compute_hosts: string[];
+  dir: string;
+}
+
+export const labEnabled = process.env.XOS_TEST_OPENSTACK === '1';
+export const labSkip = labEnabled ? false : 'needs the OpenStack test cluster (XOS_TEST_OPENSTACK=1, scripts/openstack-lab/up.sh)';
+
+export function lab(dir = process.env.OSLAB_DIR ?? '/tmp/xos-oslab'): Lab {
+  const file = path.join(dir, 'cluster.json');
+  if (!fs.existsSync(file)) throw new Error(`XOS_TEST_OPENSTACK=1 but ${file} does not exist: run scripts/openstack-lab/up.sh`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+// The body that registers a lab cluster as a Controller.
+export const controllerBody = (l: Lab, name: string, deployment: number) => ({
+  name,
+  deployment,
+  auth_url: l.auth_url,
+  admin_user: l.admin.username,
+  admin_password: l.admin.password,
+  admin_tenant: l.admin.project,
+  domain: l.domain,
+  region: l.region,
+  backend_version: 'Zed',
+});
