@@ -57,7 +57,7 @@ function baseUrl(req: FastifyRequest, publicUrl: string) {
 
 export async function crudRoutes(app: FastifyInstance, opts: { store: Store; publicUrl: string }) {
   const { store } = opts;
-  app.addSchema(problemSchema);
+  if (!app.getSchema('problem')) app.addSchema(problemSchema);
 
   for (const m of models) {
     const tags = [m.nav ?? 'Other'];

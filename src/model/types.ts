@@ -94,6 +94,7 @@ export interface ModelDef {
   write: WriteRule;
   validate?: Validator;
   derive?: Deriver;
+  rollsUpTo?: string; // a link row's state is part of the status of the row this field names
   deploymentAcl?: string; // creating a row needs the access list of the deployment in this field
   nav?: NavGroup;
   listFields?: readonly string[]; // columns a table shows by default

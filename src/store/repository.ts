@@ -97,6 +97,10 @@ export class Store {
     return this.fetch(this.db, m, id, undefined, { includeDeleted: true });
   }
 
+  encrypt(plain: string): string {
+    return this.opts.secrets.encrypt(plain);
+  }
+
   secret(stored: unknown): string | null {
     return typeof stored === 'string' && stored ? this.opts.secrets.decrypt(stored) : null;
   }

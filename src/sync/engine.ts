@@ -7,9 +7,9 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { ModelDef, Row } from '../model/types.js';
 import { model as modelNamed } from '../model/registry.js';
-import type { Store } from '../store/repository.js';
+import { SYSTEM, type Store } from '../store/repository.js';
 import { CHANGES_CHANNEL } from '../store/db.js';
-import { compile, ident, sql } from '../store/sql.js';
+import { compile, ident, join, sql } from '../store/sql.js';
 import { claim, markStale, release } from './pending.js';
 import { purge, writeOutcome, type Backoff } from './status.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from './types.js';
@@ -144,15 +144,37 @@ export class Engine {
       const [row] = await this.store.db.query(`SELECT * FROM "${m.table}" WHERE id = $1`, [id]);
       return row ?? null;
     };
+    const find = async (name: string, where: Row) => {
+      const m = modelNamed(name);
+      const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
+      const q = compile(conds.reduce((acc, c) => sql`${acc} AND ${c}`, sql`SELECT * FROM ${ident(m.table)} WHERE deleted = false`));
+      return this.store.db.query(q.text + ' ORDER BY id', q.values);
+    };
     return {
       get,
-      find: async (name, where) => {
-        const m = modelNamed(name);
-        const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
-        const q = compile(conds.reduce((acc, c) => sql`${acc} AND ${c}`, sql`SELECT * FROM ${ident(m.table)} WHERE true`));
-        return this.store.db.query(q.text, q.values);
+      find,
+      ensure: async (name, values) => {
+        const [hit] = await find(name, values);
+        if (hit) return hit;
+        try {
+          const created = await this.store.create(modelNamed(name), values, SYSTEM);
+          return (await get(name, Number(created.id)))!;
+        } catch (e) {
+          const [raced] = await find(name, values); // another worker made it first
+          if (raced) return raced;
+          throw e;
+        }
       },
       secret: (s) => this.store.secret(s),
+      encrypt: (plain) => this.store.encrypt(plain),
+      setFields: async (name, id, fields) => {
+        const m = modelNamed(name);
+        const sets = Object.entries(fields).filter(([f]) => m.fields[f]).map(([f, v]) => sql`${ident(f)} = ${v}`);
+        if (!sets.length) return;
+        const q = compile(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, version = version + 1 WHERE id = ${id} RETURNING version`);
+        const [r] = await this.store.db.query<{ version: number }>(q.text, q.values);
+        if (r) await this.store.notify(this.store.db, { model: name, id, op: 'sync', version: Number(r.version) });
+      },
       log: this.log,
     };
   }
@@ -209,9 +231,19 @@ export class Engine {
       if (row.deleted && outcome.kind === 'done') {
         if (!(await purge(this.store, r.model, row))) await writeOutcome(this.store, r.model, row, { kind: 'waiting', on: 'the rows that refer to it to be removed' }, this.opts.backoff);
       } else await writeOutcome(this.store, r.model, row, outcome, this.opts.backoff);
+      if (r.model.rollsUpTo && outcome.kind !== 'requeue') await this.recheck(r.model, row);
     } catch (e) {
       this.log(`cannot record the outcome for ${r.model.name} ${row.id}: ${(e as Error).message}`);
     }
+  }
+
+  // A link row changed state: the object it belongs to reports anew (its desired state did not
+  // change, so `updated` stays; clearing enacted makes it pending for one more look).
+  private async recheck(m: ModelDef, row: Row) {
+    const field = m.rollsUpTo!;
+    const target = modelNamed(m.fields[field].ref!);
+    if (!target.synced || row[field] == null) return;
+    await this.store.db.query(`UPDATE "${target.table}" SET enacted = NULL WHERE id = $1 AND enacted IS NOT NULL AND NOT deleted`, [row[field]]);
   }
 
   // Periodic resync: rows synced long ago are re-read so drift shows up.

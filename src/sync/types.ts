@@ -14,8 +14,14 @@ export type Outcome =
 export interface SyncContext {
   // Live (or, for deletions, any) rows of other models, by id.
   get(model: string, id: number): Promise<Row | null>;
-  find(model: string, where: Row): Promise<Row[]>;
+  find(model: string, where: Row): Promise<Row[]>; // live rows only
+  // The live row with these values, created (as XOS itself) when there is none: how the
+  // synchronizer adds the link rows a controller needs.
+  ensure(model: string, values: Row): Promise<Row>;
   secret(stored: unknown): string | null;
+  encrypt(plain: string): string;
+  // Record what the backend reports on a row (addresses, ids) without touching its desired state.
+  setFields(model: string, id: number, fields: Row): Promise<void>; // for secrets a reconciler makes (per-controller passwords)
   log: (msg: string, extra?: Row) => void;
 }
 

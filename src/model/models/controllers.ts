@@ -13,6 +13,7 @@ function link(n: string, plural: string, table: string, target: string, fields: 
     titleField: 'id',
     nav: 'Controllers',
     synced: true,
+    rollsUpTo: field,
     fields: {
       ...baseFields,
       ...syncFields,

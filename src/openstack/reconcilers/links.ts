@@ -1,0 +1,39 @@
+// Where an object goes and what it waits for. Objects go only to the controllers that need them:
+// an instance to the controller of its node or of its slice's site in its deployment, and with
+// it its slice, site, users, image and networks — never to every cluster.
+import type { Row } from '../../model/types.js';
+import { SyncError, type SyncContext } from '../../sync/types.js';
+
+export async function controllerForInstance(inst: Row, ctx: SyncContext): Promise<Row | null> {
+  if (inst.node != null) {
+    const node = await ctx.get('Node', Number(inst.node));
+    const sd = node ? await ctx.get('SiteDeployment', Number(node.site_deployment)) : null;
+    if (sd?.controller != null) return ctx.get('Controller', Number(sd.controller));
+  }
+  const slice = await ctx.get('Slice', Number(inst.slice));
+  if (slice) {
+    const [sd] = (await ctx.find('SiteDeployment', { site: slice.site, deployment: inst.deployment })).filter((r) => r.controller != null);
+    if (sd) return ctx.get('Controller', Number(sd.controller));
+  }
+  const [c] = await ctx.find('Controller', { deployment: inst.deployment });
+  return c ?? null;
+}
+
+// A link row that must be in sync before the caller can go on: the outcome to return while it
+// is not, or null when it is ready.
+export function notReady(link: Row, what: string): { kind: 'waiting'; on: string } | null {
+  if (link.backend_code === 1 && link.enacted != null) return null;
+  const state = link.backend_code === 2 ? `, which failed: ${String(link.backend_status).replace(/^2 - /, '')}` : '';
+  return { kind: 'waiting', on: `${what}${state}` };
+}
+
+export async function controllerOfLink(row: Row, ctx: SyncContext): Promise<Row> {
+  const c = await ctx.get('Controller', Number(row.controller));
+  if (!c) throw new SyncError(`controller ${row.controller} is gone`, 'configuration');
+  return c;
+}
+
+// Private subnets are deterministic per link row, as XOS always did: 10.<hi>.<lo>.0/24.
+export const privateCidr = (linkId: number) => `10.${(linkId >> 8) & 0xff}.${linkId & 0xff}.0/24`;
+
+export const xosTag = (model: string, id: unknown) => `xos-${model.toLowerCase()}-${id}`;

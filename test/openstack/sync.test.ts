@@ -1,0 +1,136 @@
+// The synchronizer against the real test cluster: XOS objects become Keystone projects, users,
+// role assignments, a Glance image, a Neutron network and ACTIVE Nova servers, checked through
+// the OpenStack API; deleting them removes what was made.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
+import { controllerBody, lab, labSkip } from '../helpers/lab.js';
+import { Engine } from '../../src/sync/engine.js';
+import { openstackReconcilers } from '../../src/openstack/index.js';
+import { OpenStackClient } from '../../src/openstack/client/index.js';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@example.org';
+
+describe('synchronizer on the real cluster', { skip: labSkip }, () => {
+  let s: TestServer;
+  let engine: Engine;
+  let cloud: OpenStackClient;
+  const run = crypto.randomBytes(3).toString('hex'); // names unique per run: the lab outlives tests
+  const ids: Record<string, number> = {};
+  const post = async (plural: string, body: unknown) => {
+    const r = await s.call(ADMIN, 'POST', `/api/core/${plural}`, body);
+    assert.equal(r.status, 201, `${plural}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const get = async (plural: string, id: number) => (await s.call(ADMIN, 'GET', `/api/core/${plural}/${id}?`)).body;
+  const until = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 180_000): Promise<T> => {
+    const end = Date.now() + ms;
+    let last: unknown;
+    for (;;) {
+      last = await probe();
+      if (last) return last as T;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const statusOf = async (plural: string, id: number) => {
+    const r = await get(plural, id);
+    return `${plural} ${id}: ${r.backend_status}`;
+  };
+
+  before(async () => {
+    const l = lab();
+    s = await startTestServer('pglite');
+    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 20_000 }), { tickMs: 250, backoff: { baseSeconds: 2, capSeconds: 10 } });
+    await engine.start();
+    cloud = new OpenStackClient({ authUrl: l.auth_url, region: l.region, credentials: { type: 'password', username: l.admin.username, password: l.admin.password, projectName: l.admin.project, userDomainName: l.domain, projectDomainName: l.domain } });
+    const site = await post('sites', { name: `Lab ${run}`, login_base: `lab${run}` });
+    const dep = await post('deployments', { name: `dep-${run}` });
+    const ctl = await post('controllers', controllerBody(l, `lab-${run}`, dep.id));
+    const sd = await post('sitedeployments', { site: site.id, deployment: dep.id, controller: ctl.id });
+    const node = (await s.call(ADMIN, 'GET', '/api/core/nodes?name=compute2')).body.items[0] ?? (await post('nodes', { name: 'compute2', site_deployment: sd.id }));
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
+    fs.writeFileSync(file, crypto.randomBytes(64 * 1024));
+    const image = await post('images', { name: `tiny-${run}`, disk_format: 'raw', container_format: 'bare', path: file });
+    await post('imagedeployments', { image: image.id, deployment: dep.id });
+    const user = await post('users', { email: `alice-${run}@example.org`, password: 'alice-password', firstname: 'Alice', lastname: 'L', site: site.id, public_key: KEY });
+    const slice = await post('slices', { name: `lab${run}_web`, site: site.id, max_instances: 5 });
+    await post('sliceprivileges', { user: user.id, slice: slice.id, role: 1 });
+    Object.assign(ids, { site: site.id, dep: dep.id, ctl: ctl.id, node: node.id, image: image.id, user: user.id, slice: slice.id });
+  });
+  after(async () => {
+    await engine?.stop();
+    await s?.close();
+  });
+
+  test('instances become ACTIVE servers in the slice project, on its network, pinned where asked', async () => {
+    const a = await post('instances', { slice: ids.slice, deployment: ids.dep, image: ids.image, flavor: 1 });
+    const b = await post('instances', { slice: ids.slice, deployment: ids.dep, image: ids.image, flavor: 1, node: ids.node });
+    ids.a = a.id;
+    ids.b = b.id;
+    for (const i of [a, b])
+      await until(`instance ${i.id} (${await statusOf('instances', i.id)})`, async () => {
+        const r = await get('instances', i.id);
+        assert.notEqual(r.backend_code, 2, r.backend_status);
+        return r.backend_code === 1 && r;
+      });
+    const [cs] = (await s.call(ADMIN, 'GET', `/api/core/controllerslices?slice=${ids.slice}`)).body.items;
+    const [cn] = (await s.call(ADMIN, 'GET', `/api/core/controllernetworks?controller=${ids.ctl}`)).body.items;
+    assert.ok(cs.tenant_id && cn.net_id);
+    const project = await cloud.identity.projects.get(cs.tenant_id);
+    assert.equal(project.name, `lab${run}_web`);
+    for (const i of [a, b]) {
+      const row = await get('instances', i.id);
+      const server = await cloud.compute.servers.get(row.instance_uuid);
+      assert.equal(server.status, 'ACTIVE');
+      assert.equal(server.name, `lab${run}_web-${i.id}`);
+      assert.equal(server.tenant_id, cs.tenant_id, 'in the slice project');
+      assert.equal(server.metadata['xos-id'], `instance/${i.id}`);
+      assert.deepEqual(Object.keys(server.addresses), [`lab${run}_web-private`]);
+      assert.equal(row.ip, server.addresses[`lab${run}_web-private`][0].addr);
+      if (i.id === b.id) assert.equal(server['OS-EXT-SRV-ATTR:host'], 'compute2', 'pinned to its node');
+      const ports = (await s.call(ADMIN, 'GET', `/api/core/ports?instance=${i.id}`)).body.items;
+      assert.equal(ports.length, 1);
+      assert.equal(ports[0].ip, row.ip);
+    }
+    // the user, the site project and the role assignment exist too
+    const [cu] = (await s.call(ADMIN, 'GET', `/api/core/controllerusers?user=${ids.user}`)).body.items;
+    assert.equal((await cloud.identity.users.get(cu.kuser_id)).name, `alice-${run}@example.org`);
+    assert.ok(!('kuser_password' in cu), 'the per-controller password never leaves the database');
+    const member = await cloud.identity.findRole('member');
+    assert.ok(await cloud.identity.hasProjectRole(cs.tenant_id, cu.kuser_id, member!.id));
+    assert.ok(await cloud.identity.findProject(`lab${run}`));
+    const quota = await cloud.compute.getQuotaSet(cs.tenant_id);
+    assert.equal(quota.instances, 5);
+    // and the logical objects report the state of their clusters
+    const slice = await until('slice status', async () => { const r = await get('slices', ids.slice); return r.backend_code === 1 && r; }, 30_000);
+    assert.match(slice.backend_status, new RegExp(`^1 - OK on lab-${run}$`));
+  });
+
+  test('running the reconcilers again changes nothing (no duplicate servers)', async () => {
+    await s.store.db.query('UPDATE instances SET enacted = NULL WHERE id = ANY($1)', [[ids.a, ids.b]]);
+    engine.kick();
+    await until('re-reconciled', async () => (await get('instances', ids.a)).enacted && (await get('instances', ids.b)).enacted, 30_000);
+    const all = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `instance/${ids.a}`, all_tenants: true });
+    assert.equal(all.length, 1);
+  });
+
+  test('deleting the slice removes its servers, network and project, then the rows', async () => {
+    const a = await get('instances', ids.a);
+    const [cs] = (await s.call(ADMIN, 'GET', `/api/core/controllerslices?slice=${ids.slice}`)).body.items;
+    const [cn] = (await s.call(ADMIN, 'GET', `/api/core/controllernetworks?controller=${ids.ctl}`)).body.items;
+    assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`)).status, 204);
+    await until('rows purged', async () => {
+      const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
+      const [{ m }] = await s.store.db.query<{ m: number }>('SELECT count(*)::int AS m FROM slices WHERE id = $1', [ids.slice]);
+      return n === 0 && m === 0;
+    });
+    await assert.rejects(cloud.compute.servers.get(a.instance_uuid), (e: { status: number }) => e.status === 404);
+    await assert.rejects(cloud.network.networks.get(cn.net_id), (e: { status: number }) => e.status === 404);
+    await assert.rejects(cloud.identity.projects.get(cs.tenant_id), (e: { status: number }) => e.status === 404);
+  });
+});
