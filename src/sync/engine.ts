@@ -37,6 +37,8 @@ export class Engine {
   private readonly opts: Required<Omit<EngineOptions, 'backoff' | 'owner' | 'log'>> & { backoff: Backoff };
   private readonly log: (msg: string, extra?: Row) => void;
   private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly held = new Map<ModelDef, Set<number>>(); // leased rows, renewed while held
   private resyncTimer: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private scanning = false;
@@ -55,7 +57,7 @@ export class Engine {
     this.opts = {
       perController: opts.perController ?? 4,
       queuePerController: opts.queuePerController ?? 16,
-      leaseSeconds: opts.leaseSeconds ?? 300,
+      leaseSeconds: opts.leaseSeconds ?? 30,
       tickMs: opts.tickMs ?? 1000,
       resyncSeconds: opts.resyncSeconds ?? 600,
       backoff: { baseSeconds: 5, capSeconds: 900, disabled: false, ...opts.backoff },
@@ -74,6 +76,9 @@ export class Engine {
       if (!payload.includes('"op":"sync"')) this.kick();
     });
     this.timer = setInterval(() => this.kick(), this.opts.tickMs);
+    // Leases are short so that a crashed worker's rows come back quickly; a live worker renews
+    // the ones it still holds.
+    this.heartbeat = setInterval(() => void this.renew(), (this.opts.leaseSeconds * 1000) / 3);
     const resync = () => {
       // ±20 % jitter keeps several workers (and a restart) from resyncing in step.
       const next = this.opts.resyncSeconds * 1000 * (0.8 + 0.4 * Math.random());
@@ -86,6 +91,7 @@ export class Engine {
   async stop() {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     await this.unlisten?.();
     await this.idle();
@@ -179,6 +185,25 @@ export class Engine {
     };
   }
 
+  private async renew() {
+    for (const [m, ids] of this.held) {
+      if (!ids.size) continue;
+      await this.store.db
+        .query(`UPDATE "${m.table}" SET lease_until = now() + make_interval(secs => $1) WHERE id = ANY($2) AND lease_owner = $3`, [
+          this.opts.leaseSeconds,
+          [...ids],
+          this.owner,
+        ])
+        .catch((e: Error) => this.log(`lease renewal failed: ${e.message}`));
+    }
+  }
+
+  private hold(m: ModelDef, id: number, on: boolean) {
+    if (!this.held.has(m)) this.held.set(m, new Set());
+    if (on) this.held.get(m)!.add(id);
+    else this.held.get(m)!.delete(id);
+  }
+
   private async enqueue(r: Reconciler, row: Row) {
     let lane = 'global';
     try {
@@ -193,6 +218,7 @@ export class Engine {
       await release(this.store, r.model, Number(row.id), this.owner); // this cluster is busy enough
       return;
     }
+    this.hold(r.model, Number(row.id), true);
     l.queue.push({ r, row });
     this.pump(lane);
   }
@@ -203,6 +229,7 @@ export class Engine {
       const job = l.queue.shift()!;
       l.running++;
       void this.work(job.r, job.row).finally(() => {
+        this.hold(job.r.model, Number(job.row.id), false);
         l.running--;
         this.pump(lane);
         if (l.running === 0 && l.queue.length === 0) this.kick(); // more may have become ready
