@@ -1,6 +1,6 @@
 // One OpenStack client per controller, built from its row (credentials decrypted only here) and
 // rebuilt when the row changes.
-import { OpenStackClient, type EndpointRewriteRule } from './client/index.js';
+import { OpenStackClient, type EndpointRewriteRule, type RequestEvent } from './client/index.js';
 import type { Row } from '../model/types.js';
 import type { SyncContext } from '../sync/types.js';
 
@@ -9,7 +9,7 @@ const cache = new Map<number, { version: unknown; client: OpenStackClient }>();
 export interface ConnectOptions {
   caFile?: string; // [nova] ca_ssl_cert: trusted for every controller
   timeoutMs?: number;
-  onRequest?: (e: { service: string; method: string; status: number; durationMs: number; requestId?: string }) => void;
+  onRequest?: (e: RequestEvent) => void; // after every OpenStack HTTP attempt (metrics, tests)
 }
 
 export function clientFor(controller: Row, ctx: SyncContext, opts: ConnectOptions = {}, scope?: { projectId: string }): OpenStackClient {

@@ -11,7 +11,7 @@ import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { controllerBody, lab, labSkip } from '../helpers/lab.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
-import { OpenStackClient } from '../../src/openstack/client/index.js';
+import { OpenStackClient, type Server } from '../../src/openstack/client/index.js';
 
 const ROUNDS = Number(process.env.XOS_CRASH_ROUNDS ?? 20);
 
@@ -96,7 +96,7 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
       await engine.stop();
     }
     const [cs] = await s.store.db.query<{ tenant_id: string }>('SELECT tenant_id FROM controller_slices WHERE slice = $1', [ids.slice]);
-    const inProject = [];
+    const inProject: Server[] = [];
     for await (const sv of cloud.compute.servers.list({ all_tenants: true, project_id: cs.tenant_id })) inProject.push(sv);
     assert.equal(inProject.length, ROUNDS, 'no orphaned server in the slice project');
     for (const id of instances) {
