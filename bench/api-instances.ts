@@ -1,0 +1,650 @@
+// Instance list and create through the XOS REST API, against the same work done as raw SQL
+// through the same driver in the same process. See bench/README.md.
+//
+//   node --import tsx bench/api-instances.ts [--backend pglite|postgres|both] [--instances 100000]
+//        [--duration 10] [--rounds 4] [--warmup 1] [--concurrency 8] [--slices 100] [--explain]
+//        [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../src/config/load.js';
+import { ensureFirstAdmin, openStore } from '../src/api/runtime.js';
+import { buildServer } from '../src/api/server.js';
+import type { Store } from '../src/store/repository.js';
+import type { Db, Queryable } from '../src/store/db.js';
+import { combine, runHttp, runRaw, type HttpRequests, type Sample, type Stats, type Window } from './lib/load.js';
+
+type Backend = 'pglite' | 'postgres';
+
+const USAGE = `usage: node --import tsx bench/api-instances.ts [options]
+  --backend pglite|postgres|both   which databases to measure (default both)
+  --instances N                    instances bulk-loaded before measuring (default 100000)
+  --duration S                     measured seconds per run (default 10)
+  --rounds N                       XOS and the reference alternate N times within the duration (default 4)
+  --warmup S                       unrecorded seconds before the first round (default 1; a quarter
+                                   of it before each later round)
+  --concurrency N                  concurrent clients (default 8)
+  --slices N                       slices the instances are spread over (default 100)
+  --explain                        print EXPLAIN ANALYZE of the list queries
+  --pg-url URL                     PostgreSQL server to make the throwaway database on
+                                   (default $XOS_BENCH_PG_URL, $XOS_TEST_PG_URL or postgres://postgres@127.0.0.1:5432/postgres)`;
+
+const { values: args } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'both' },
+    instances: { type: 'string', default: '100000' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '8' },
+    slices: { type: 'string', default: '100' },
+    explain: { type: 'boolean', default: false },
+    'pg-url': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const positive = (name: string, v: string, min = 1) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) {
+    console.error(`--${name} must be a number ≥ ${min}\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+};
+const INSTANCES = Math.floor(positive('instances', args.instances!, 2000));
+const SLICES = Math.floor(positive('slices', args.slices!));
+const WINDOW: Window = {
+  concurrency: Math.floor(positive('concurrency', args.concurrency!)),
+  durationMs: positive('duration', args.duration!, 0.5) * 1000,
+  warmupMs: positive('warmup', args.warmup!, 0) * 1000,
+};
+const ROUNDS = Math.floor(positive('rounds', args.rounds!));
+const BACKENDS: Backend[] =
+  args.backend === 'both' ? ['pglite', 'postgres'] : args.backend === 'pglite' || args.backend === 'postgres' ? [args.backend] : [];
+if (!BACKENDS.length) {
+  console.error(`--backend must be pglite, postgres or both\n${USAGE}`);
+  process.exit(2);
+}
+const PG_ADMIN_URL = args['pg-url'] ?? process.env.XOS_BENCH_PG_URL ?? process.env.XOS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const CALL_TIMEOUT_MS = 15_000; // one API call in the set-up or checks; longer means it hangs
+const ADMIN = { email: 'bench-admin@example.com', password: crypto.randomBytes(12).toString('hex') };
+
+// ---- cleanup: everything opened is closed again, also on Ctrl-C -------------------------------
+
+const cleanups: { what: string; fn: () => Promise<void> | void }[] = [];
+const onCleanup = (what: string, fn: () => Promise<void> | void) => cleanups.push({ what, fn });
+// Each step gets a time limit: after a hang (see the deadlocks in README), closing the server or
+// the pool waits for requests that never end; the database is dropped with FORCE regardless.
+async function cleanUp() {
+  while (cleanups.length) {
+    const { what, fn } = cleanups.pop()!;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(fn),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('gave up after 10 s')), 10_000))),
+      ]);
+    } catch (e) {
+      console.error(`  cleanup: ${what}: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    console.error(`\n${sig}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+// ---- small helpers ----------------------------------------------------------------------------
+
+const log = (msg: string) => console.log(`  ${msg}`);
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtRps = (n: number) => (n >= 100 ? fmtInt(n) : n.toFixed(1));
+const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmtX = (n: number) => `${n.toFixed(2)}×`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Deterministic pseudo-random numbers, so every run loads the same rows.
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Counts the SQL statements sent through the store's database handle (a transaction counts BEGIN
+// and COMMIT too), to show how much database work one API call does next to the reference. The
+// bench's own wrapper around the handle: src/ is untouched.
+function countStatements(db: Db) {
+  const c = { statements: 0 };
+  const query = db.query.bind(db);
+  const transaction = db.transaction.bind(db);
+  db.query = ((text: string, params?: unknown[]) => {
+    c.statements++;
+    return query(text, params);
+  }) as Db['query'];
+  db.transaction = ((fn: (tx: Queryable) => Promise<unknown>) =>
+    transaction((tx) => {
+      c.statements += 2;
+      return fn({
+        query: ((text: string, params?: unknown[]) => {
+          c.statements++;
+          return tx.query(text, params);
+        }) as Queryable['query'],
+      });
+    })) as Db['transaction'];
+  return c;
+}
+
+class Api {
+  constructor(
+    readonly base: string,
+    private auth: string,
+  ) {}
+  withToken(token: string) {
+    return new Api(this.base, `Bearer ${token}`);
+  }
+  async call<T = any>(method: string, url: string, body?: unknown, expect = method === 'POST' ? 201 : 200): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const res = await fetch(this.base + url, {
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      method,
+      headers: { authorization: this.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status !== expect) throw new Error(`${method} ${url}: expected ${expect}, got ${res.status}: ${text.slice(0, 500)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+// ---- the database -----------------------------------------------------------------------------
+
+async function throwawayPgDatabase(): Promise<string> {
+  const name = `xos_bench_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  onCleanup(`drop database ${name}`, async () => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await c.end();
+    }
+  });
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+const RETIRED_FRACTION = 0.1;
+const retiredCount = (slices: number) => Math.max(1, Math.round(slices * RETIRED_FRACTION));
+
+// The instances, as the synchronizer would have left them: mostly running, some pending, a few
+// failed; names, server ids and addresses filled in; created over the last half year.
+async function bulkLoad(db: Db, fx: Fixture, count: number): Promise<{ seconds: number; analyzeSeconds: number }> {
+  const rand = mulberry32(42);
+  const cols = [
+    'created', 'updated', 'enacted', 'last_sync', 'backend_code', 'backend_status', 'name', 'slice', 'deployment',
+    'image', 'flavor', 'creator', 'number_cores', 'instance_name', 'instance_id', 'instance_uuid', 'ip',
+  ];
+  const batch = Math.floor(30000 / cols.length); // bind parameters per statement stay well under 65535
+  const now = Date.now();
+  const spanMs = 180 * 86400_000;
+  const t0 = performance.now();
+  await db.transaction(async (tx) => {
+    for (let start = 0; start < count; start += batch) {
+      const n = Math.min(batch, count - start);
+      const params: unknown[] = [];
+      const rows: string[] = [];
+      for (let k = 0; k < n; k++) {
+        const i = start + k;
+        // The first tenth of the slices are retired: they got the oldest tenth of the instances and
+        // none since. The others share the rest evenly, so every slice has about as many.
+        const old = i < count * RETIRED_FRACTION;
+        const nRetired = retiredCount(fx.slices.length);
+        const sliceIdx = old ? Math.floor(rand() * nRetired) : nRetired + Math.floor(rand() * (fx.slices.length - nRetired));
+        const slice = fx.slices[sliceIdx];
+        const created = new Date(now - spanMs + Math.floor((i / count) * spanMs));
+        const roll = rand();
+        const state = roll < 0.95 ? 'ok' : roll < 0.99 ? 'pending' : 'error';
+        const enacted = state === 'ok' ? new Date(created.getTime() + 20_000 + Math.floor(rand() * 60_000)) : null;
+        const uuid = crypto.randomUUID();
+        const hex = (i + 1).toString(16).padStart(8, '0');
+        const vals = [
+          created.toISOString(),
+          (enacted ?? created).toISOString(),
+          enacted?.toISOString() ?? null,
+          state === 'pending' ? null : (enacted ?? created).toISOString(),
+          state === 'ok' ? 1 : state === 'error' ? 2 : 0,
+          state === 'ok' ? '1 - OK' : state === 'error' ? '2 - Quota exceeded for instances: Requested 1, but already used 20 of 20 instances' : '0 - Provisioning in progress',
+          `${slice.name}-vm${String(i).padStart(6, '0')}`,
+          slice.id,
+          fx.deployment,
+          fx.images[Math.floor(rand() * fx.images.length)],
+          fx.flavors[Math.floor(rand() * fx.flavors.length)],
+          fx.admin,
+          [1, 2, 4][Math.floor(rand() * 3)],
+          state === 'pending' ? null : `${slice.name}-vm${String(i).padStart(6, '0')}`,
+          state === 'pending' ? null : `instance-${hex}`,
+          state === 'pending' ? null : uuid,
+          state === 'ok' ? `10.${(sliceIdx >> 2) & 255}.${((sliceIdx & 3) << 6) | ((i >> 8) & 63)}.${(i & 255) || 1}` : null,
+        ];
+        rows.push(`(${vals.map((v) => `$${params.push(v)}`).join(',')})`);
+      }
+      await tx.query(`INSERT INTO instances (${cols.map((c) => `"${c}"`).join(',')}) VALUES ${rows.join(',')}`, params);
+    }
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  // What autovacuum does on a PostgreSQL server after a load like this (PGlite has no autovacuum).
+  const t1 = performance.now();
+  await db.query('VACUUM ANALYZE instances');
+  return { seconds, analyzeSeconds: (performance.now() - t1) / 1000 };
+}
+
+// ---- fixture: made through the API, as a client would ------------------------------------------
+
+interface Fixture {
+  site: number;
+  deployment: number;
+  admin: number;
+  images: number[];
+  flavors: number[];
+  slices: { id: number; name: string }[];
+}
+
+async function makeFixture(api: Api): Promise<Fixture> {
+  const me = await api.call('GET', '/api/auth/me');
+  const deployment = (await api.call('GET', '/api/core/deployments?limit=1')).items[0].id as number;
+  const site = (await api.call('POST', '/api/core/sites', { name: 'Bench Site', login_base: 'bench', abbreviated_name: 'bench' })).id as number;
+  await api.call('POST', '/api/core/sitedeployments', { site, deployment });
+  const images: number[] = [];
+  for (const name of ['ubuntu-22.04', 'ubuntu-24.04', 'debian-12', 'cirros-0.6'])
+    images.push((await api.call('POST', '/api/core/images', { name, disk_format: 'qcow2' })).id);
+  const flavors = ((await api.call('GET', '/api/core/flavors?sort=id')).items as { id: number }[]).map((f) => f.id);
+  const slices: Fixture['slices'] = [];
+  for (let s = 1; s <= SLICES; s++) {
+    const name = `bench_s${String(s).padStart(3, '0')}`;
+    const row = await api.call('POST', '/api/core/slices', { name, site, max_instances: 100000, description: `benchmark slice ${s}` });
+    slices.push({ id: row.id, name });
+  }
+  const admin = Number(me.id ?? me.user?.id);
+  if (!Number.isInteger(admin)) throw new Error(`cannot tell the admin's id from /api/auth/me: ${JSON.stringify(me).slice(0, 200)}`);
+  return { site, deployment, admin, images, flavors, slices };
+}
+
+// ---- scenarios ----------------------------------------------------------------------------------
+
+interface Page {
+  slice?: number;
+  offset: number;
+}
+
+interface Scenario {
+  name: string;
+  what: string;
+  http: HttpRequests;
+  expectStatus: number;
+  raw: (i: number) => Promise<void>;
+  rawWhat: string;
+  check: () => Promise<void>; // the API and the reference agree
+  once: (i: number) => Promise<void>; // one API call, as the load makes it
+  explain?: { text: string; params: unknown[] }[];
+}
+
+const LIMIT = 50;
+
+function listSql(p: Page) {
+  const where = p.slice === undefined ? 'true AND t.deleted = false' : 'true AND t."slice" = $1 AND t.deleted = false';
+  const fp = p.slice === undefined ? [] : [p.slice];
+  const n = fp.length;
+  return {
+    page: { text: `SELECT t.* FROM "instances" t WHERE ${where} ORDER BY t."id" DESC LIMIT $${n + 1} OFFSET $${n + 2}`, params: [...fp, LIMIT, p.offset] },
+    count: { text: `SELECT count(*)::int AS n FROM "instances" t WHERE ${where}`, params: fp },
+  };
+}
+
+const listPath = (p: Page) => `/api/core/instances?limit=${LIMIT}&offset=${p.offset}${p.slice === undefined ? '' : `&slice=${p.slice}`}&sort=-id`;
+
+function listScenario(db: Db, api: Api, name: string, what: string, pages: Page[]): Scenario {
+  const queries = pages.map(listSql);
+  return {
+    name,
+    what,
+    http: { method: 'GET', paths: pages.map(listPath) },
+    expectStatus: 200,
+    rawWhat: 'SELECT page + SELECT count(*)',
+    raw: async (i) => {
+      const q = queries[i % queries.length];
+      await db.query(q.page.text, q.page.params);
+      await db.query(q.count.text, q.count.params);
+    },
+    check: async () => {
+      const p = pages[0];
+      const body = await api.call('GET', listPath(p));
+      const rows = await db.query<{ id: number }>(queries[0].page.text, queries[0].page.params);
+      const [{ n }] = await db.query<{ n: number }>(queries[0].count.text, queries[0].count.params);
+      const ids = (body.items as { id: number }[]).map((r) => r.id).join(',');
+      if (ids !== rows.map((r) => r.id).join(',') || body.total !== n || rows.length !== Math.max(0, Math.min(LIMIT, n - p.offset)))
+        throw new Error(`${name}: the API and the reference disagree (API ${body.items.length} rows, total ${body.total}; SQL ${rows.length} rows, count ${n})`);
+    },
+    once: async (i) => {
+      await api.call('GET', listPath(pages[i % pages.length]));
+    },
+    explain: [queries[0].page, queries[0].count],
+  };
+}
+
+function createScenario(db: Db, api: Api, fx: Fixture): Scenario {
+  const template = { deployment: fx.deployment, image: fx.images[0], flavor: fx.flavors[0] };
+  // The columns XOS itself writes for such a request: the input, the defaults and the creator.
+  const insert =
+    'INSERT INTO "instances" ("write_protect", "no_sync", "number_cores", "slice", "deployment", "image", "flavor", "name", "creator") ' +
+    'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *';
+  const stamp = Date.now().toString(36);
+  return {
+    name: 'create',
+    what: 'POST /api/core/instances {slice, deployment, image, flavor, name}',
+    http: {
+      method: 'POST',
+      path: '/api/core/instances',
+      bodies: { template, rotate: { slice: fx.slices.map((s) => s.id) }, nameField: 'name', namePrefix: `bench-api-${stamp}-` },
+    },
+    expectStatus: 201,
+    rawWhat: 'INSERT … RETURNING *',
+    raw: async (i) => {
+      const slice = fx.slices[i % fx.slices.length].id;
+      await db.query(insert, [false, false, 0, slice, fx.deployment, fx.images[0], fx.flavors[0], `bench-raw-${stamp}-${i}`, fx.admin]);
+    },
+    check: async () => {
+      const row = await api.call('POST', '/api/core/instances', { ...template, slice: fx.slices[0].id, name: `bench-check-${stamp}` });
+      const [stored] = await db.query<{ slice: number; creator: number }>('SELECT slice, creator FROM instances WHERE id = $1', [row.id]);
+      if (stored?.slice !== fx.slices[0].id || stored.creator !== fx.admin) throw new Error('create: the API did not store what the reference stores');
+    },
+    once: async (i) => {
+      await api.call('POST', '/api/core/instances', { ...template, slice: fx.slices[i % fx.slices.length].id, name: `bench-once-${stamp}-${i}` });
+    },
+  };
+}
+
+// ---- one backend ------------------------------------------------------------------------------
+
+interface RunResult {
+  name: string;
+  what: string;
+  reference: string;
+  xos: Stats | null; // null: could not be measured (see problem)
+  raw: Stats | null;
+  statementsPerCall: { xos: number; raw: number } | null;
+  ratio: { throughput: number; p50: number; p99: number } | null;
+  problem?: string;
+  explain?: { query: string; plan: string[] }[];
+}
+
+interface BackendResult {
+  backend: Backend;
+  server: string;
+  instances: number;
+  load: { rows: number; seconds: number; rowsPerSecond: number; vacuumAnalyzeSeconds: number };
+  // 1-minute load average of the machine before and after: other processes share the CPUs.
+  loadAverage: { before: number; after: number };
+  runs: RunResult[];
+}
+
+// Statements per call, counted over a few calls made one at a time.
+async function statementsPer(counter: { statements: number }, times: number, call: (i: number) => Promise<unknown>) {
+  await sleep(50);
+  const before = counter.statements;
+  for (let i = 0; i < times; i++) await call(i);
+  await sleep(50); // the token's last_used update is sent without waiting for it
+  return (counter.statements - before) / times;
+}
+
+async function benchBackend(backend: Backend): Promise<BackendResult> {
+  console.log(`\n== ${backend}: ${fmtInt(INSTANCES)} instances over ${SLICES} slices, ${WINDOW.concurrency} concurrent clients, ` +
+    `${WINDOW.durationMs / 1000} s per run in ${ROUNDS} rounds, XOS and raw SQL taking turns`);
+  const loadBefore = os.loadavg()[0];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xos-bench-'));
+  onCleanup(`remove ${dataDir}`, () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const env: Record<string, string> = {
+    XOS_DATA_DIR: dataDir,
+    XOS_SECURITY_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    XOS_API_LOG_LEVEL: 'silent',
+  };
+  if (backend === 'postgres') env.XOS_DB_URL = await throwawayPgDatabase();
+  const config = loadConfig({ env });
+  const store: Store = await openStore(config);
+  let wedged = false; // a hung transaction holds the database (PGlite's lock, the pool) for ever
+  onCleanup(`close the ${backend} store`, () => (wedged ? console.error(`  (not closing the wedged ${backend} database)`) : store.db.close()));
+  const db = store.db;
+  const counter = countStatements(db);
+  const [{ version }] = await db.query<{ version: string }>('SELECT version()');
+  log(`database: ${version.split(',')[0]} (${backend === 'pglite' ? `PGlite in ${dataDir}` : db.where})`);
+  await ensureFirstAdmin(store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
+  const app: FastifyInstance = await buildServer({ store, config, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  onCleanup('close the HTTP server', () => app.close());
+  const addr = app.server.address();
+  if (!addr || typeof addr === 'string') throw new Error('the server has no TCP address');
+  const basic = new Api(`http://127.0.0.1:${addr.port}`, `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString('base64')}`);
+  const { token } = await basic.call<{ token: string }>('POST', '/api/auth/tokens', { name: 'benchmark' });
+  const api = basic.withToken(token);
+  log(`server: http://127.0.0.1:${addr.port} (bearer API token)`);
+
+  const t = performance.now();
+  const fx = await makeFixture(api);
+  log(`fixture through the API: site, site deployment, ${fx.images.length} images, ${fx.slices.length} slices in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const loaded = await bulkLoad(db, fx, INSTANCES);
+  log(`bulk load: ${fmtInt(INSTANCES)} instances by multi-row INSERT in one transaction in ${loaded.seconds.toFixed(1)} s ` +
+    `(${fmtInt(INSTANCES / loaded.seconds)} rows/s); VACUUM ANALYZE ${loaded.analyzeSeconds.toFixed(1)} s`);
+  const [{ n: total }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE deleted = false');
+  if (total !== INSTANCES) throw new Error(`expected ${INSTANCES} instances after the load, found ${total}`);
+
+  const perSlice = Math.floor(INSTANCES / SLICES);
+  const deep = Array.from({ length: 20 }, (_, k) => ({ offset: INSTANCES - 1000 + k * LIMIT }));
+  const sliceIds = fx.slices.map((s) => s.id);
+  const nRetired = retiredCount(sliceIds.length);
+  const retired = sliceIds.slice(0, nRetired);
+  const active = sliceIds.slice(nRetired);
+  const scenarios: Scenario[] = [
+    listScenario(db, api, 'list first page', 'GET ?limit=50&offset=0&sort=-id (all instances, with total)', [{ offset: 0 }]),
+    listScenario(db, api, `list deep page`, `GET ?limit=50&offset=${deep[0].offset}…${deep[deep.length - 1].offset}&sort=-id (with total)`, deep),
+    listScenario(db, api, 'list slice, first page', `GET ?slice=<one of ${active.length} active>&limit=50&offset=0&sort=-id (with total)`,
+      active.map((slice) => ({ slice, offset: 0 }))),
+    listScenario(db, api, 'list retired slice, first page', `GET ?slice=<one of ${retired.length} retired>&limit=50&offset=0&sort=-id (with total); their instances are the oldest ${RETIRED_FRACTION * 100}%`,
+      retired.map((slice) => ({ slice, offset: 0 }))),
+    listScenario(db, api, 'list slice, deep page', `GET ?slice=<one of ${sliceIds.length}>&limit=50&offset=${Math.max(0, perSlice - 100)}&sort=-id (with total)`,
+      sliceIds.map((slice) => ({ slice, offset: Math.max(0, perSlice - 100) }))),
+    createScenario(db, api, fx),
+  ];
+
+  const runs: RunResult[] = [];
+  for (const s of scenarios) {
+    let stage: 'check' | 'load' = 'check';
+    let xosStatements = 0;
+    let rawStatements = 0;
+    let explain: RunResult['explain'];
+    const xosSamples: Sample[] = [];
+    const rawSamples: Sample[] = [];
+    try {
+      await s.check();
+      xosStatements = await statementsPer(counter, 5, s.once);
+      rawStatements = await statementsPer(counter, 5, (i) => s.raw(i));
+      if (s.explain) {
+        explain = [];
+        for (const q of s.explain) {
+          const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.text}`, q.params);
+          explain.push({ query: `${q.text}  -- params ${JSON.stringify(q.params)}`, plan: plan.map((r) => r['QUERY PLAN']) });
+        }
+      }
+      // XOS and the reference take turns, so that a change in the machine's load (other
+      // processes) falls on both sides alike.
+      stage = 'load';
+      for (let k = 0; k < ROUNDS; k++) {
+        const round: Window = { ...WINDOW, durationMs: WINDOW.durationMs / ROUNDS, warmupMs: k ? WINDOW.warmupMs / 4 : WINDOW.warmupMs };
+        xosSamples.push(await runHttp({ ...round, baseUrl: api.base, token, requests: s.http, expectStatus: s.expectStatus }));
+        rawSamples.push(await runRaw(round, s.raw));
+      }
+    } catch (e) {
+      const msg = (e as Error).message;
+      if ((e as Error).name !== 'TimeoutError' && !/due to timeout/.test(msg)) throw e;
+      // Calls that never answer: a deadlock (README). The database stays stuck; stop this backend.
+      wedged = true;
+      const problem =
+        stage === 'check'
+          ? `a single API call did not answer within ${CALL_TIMEOUT_MS / 1000} s (hangs)`
+          : `calls under load did not answer within 30 s (hangs): ${msg}`;
+      runs.push({ name: s.name, what: s.what, reference: s.rawWhat, xos: null, raw: null, statementsPerCall: null, ratio: null, problem });
+      log(`${s.name.padEnd(30)} ${problem}; the database is stuck, stopping this backend`);
+      break;
+    }
+    const xos = combine(xosSamples);
+    const raw = combine(rawSamples);
+    const ratio = { throughput: xos.rps / raw.rps, p50: xos.p50 / raw.p50, p99: xos.p99 / raw.p99 };
+    const r: RunResult = {
+      name: s.name,
+      what: s.what,
+      reference: s.rawWhat,
+      xos,
+      raw,
+      statementsPerCall: { xos: xosStatements, raw: rawStatements },
+      ratio,
+      explain,
+    };
+    runs.push(r);
+    log(`${s.name.padEnd(30)} XOS ${fmtRps(xos.rps).padStart(7)} req/s p50 ${fmtMs(xos.p50).padStart(6)} ms | ` +
+      `raw ${fmtRps(raw.rps).padStart(7)} req/s p50 ${fmtMs(raw.p50).padStart(6)} ms | throughput ${fmtX(ratio.throughput)}, p50 ${fmtX(ratio.p50)}`);
+    if (explain && args.explain)
+      for (const e of explain) console.log(`\n    ${e.query}\n${e.plan.map((l) => `      ${l}`).join('\n')}\n`);
+  }
+
+  await cleanUp(); // server, store, database, data directory
+  return {
+    backend,
+    server: version.split(',')[0],
+    instances: INSTANCES,
+    load: { rows: INSTANCES, seconds: loaded.seconds, rowsPerSecond: INSTANCES / loaded.seconds, vacuumAnalyzeSeconds: loaded.analyzeSeconds },
+    loadAverage: { before: loadBefore, after: os.loadavg()[0] },
+    runs,
+  };
+}
+
+// ---- report -----------------------------------------------------------------------------------
+
+function table(results: BackendResult[]): string {
+  const head = ['backend', 'scenario', 'XOS req/s', 'raw req/s', 'thr XOS/raw', 'XOS p50', 'raw p50', 'p50 XOS/raw', 'XOS p99', 'raw p99', 'SQL/call XOS:raw'];
+  const rows: string[][] = [];
+  for (const b of results)
+    for (const r of b.runs) {
+      if (!r.xos || !r.raw || !r.ratio || !r.statementsPerCall) {
+        rows.push([b.backend, r.name, 'hangs', '–', '–', '–', '–', '–', '–', '–', '–']);
+        continue;
+      }
+      rows.push([
+        b.backend,
+        r.name,
+        fmtRps(r.xos.rps),
+        fmtRps(r.raw.rps),
+        fmtX(r.ratio.throughput),
+        `${fmtMs(r.xos.p50)} ms`,
+        `${fmtMs(r.raw.p50)} ms`,
+        fmtX(r.ratio.p50),
+        `${fmtMs(r.xos.p99)} ms`,
+        `${fmtMs(r.raw.p99)} ms`,
+        `${+r.statementsPerCall.xos.toFixed(1)}:${+r.statementsPerCall.raw.toFixed(1)}`,
+      ]);
+    }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// The code measured: the commit, and whether src/ or migrations/ differed from it.
+function gitState(): { commit: string | null; uncommittedChanges: boolean | null } {
+  const git = (...a: string[]) => execFileSync('git', a, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  try {
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedChanges: git('status', '--porcelain', '--', 'src', 'migrations') !== '' };
+  } catch {
+    return { commit: null, uncommittedChanges: null };
+  }
+}
+
+async function main() {
+  const started = performance.now();
+  const results: BackendResult[] = [];
+  const meta = {
+    benchmark: 'api-instances',
+    date: new Date().toISOString(),
+    ...gitState(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? null,
+    instances: INSTANCES,
+    slices: SLICES,
+    concurrency: WINDOW.concurrency,
+    warmupSeconds: WINDOW.warmupMs / 1000, // before the first round; a quarter of it before the others
+    rounds: ROUNDS,
+    durationSeconds: WINDOW.durationMs / 1000,
+    pageSize: LIMIT,
+  };
+  for (const backend of BACKENDS) {
+    const r = await benchBackend(backend);
+    results.push(r);
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = path.join(RESULTS_DIR, `api-instances-${backend}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...meta, ...r }, null, 2) + '\n');
+    log(`figures written to ${path.relative(process.cwd(), file)}`);
+  }
+  console.log(
+    `\nXOS REST API vs the same SQL through the same driver, same process (${fmtInt(INSTANCES)} instances, ${WINDOW.concurrency} concurrent clients, ` +
+      `${WINDOW.durationMs / 1000} s per run, page size ${LIMIT}).\n` +
+      'thr XOS/raw < 1: the API serves that fraction of the raw rate; p50 XOS/raw > 1: the API takes that many times as long.\n',
+  );
+  console.log(table(results));
+  const busiest = Math.max(...results.flatMap((r) => [r.loadAverage.before, r.loadAverage.after]));
+  if (busiest > os.cpus().length * 0.75)
+    console.log(`\nnote: the machine was busy (1-minute load average up to ${busiest.toFixed(1)} on ${os.cpus().length} CPUs); ` +
+      'absolute figures are unreliable, the XOS/raw ratios less so (the two sides take turns).');
+  console.log('\nbulk load (multi-row INSERT, one transaction): ' +
+    results.map((r) => `${r.backend} ${fmtInt(r.load.rows)} rows in ${r.load.seconds.toFixed(1)} s (${fmtInt(r.load.rowsPerSecond)} rows/s)`).join('; '));
+  console.log(`total run time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  console.error(`\nbenchmark failed: ${(e as Error).stack ?? e}`);
+  code = 1;
+} finally {
+  await cleanUp();
+}
+process.exitCode = code;
+// Everything is closed by now; if a handle were left open, say so instead of hanging.
+setTimeout(() => {
+  console.error('warning: handles still open after cleanup:', process.getActiveResourcesInfo().join(', '));
+  process.exit(code || 1);
+}, 5000).unref();
