@@ -13,15 +13,20 @@ import { crudRoutes } from './crud.js';
 import { authRoutes } from './auth-routes.js';
 import { metaRoutes } from './meta-routes.js';
 import { eventRoutes } from './events.js';
+import { statsRoutes, type CapacityProvider } from './stats-routes.js';
+import { retryRoutes } from './retry-routes.js';
+import { uiRoutes } from './ui-routes.js';
 import { VERSION } from '../version.js';
 
 export interface ServerOptions {
   store: Store;
   config: XosConfig;
   logger?: boolean;
+  uiDistDir?: string; // the built web UI (default ui/dist)
+  capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
 }
 
-export async function buildServer({ store, config, logger = true }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, uiDistDir, capacity }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -68,7 +73,9 @@ export async function buildServer({ store, config, logger = true }: ServerOption
   });
   await app.register(crudRoutes, { store, publicUrl: config.api.public_url });
   await app.register(eventRoutes, { store });
+  await app.register(retryRoutes, { store });
+  await app.register(statsRoutes, { store, config, capacity });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/api/docs'));
+  await app.register(uiRoutes, { config, distDir: uiDistDir }); // the web UI at / (last: its catch-all yields to every route above)
   return app;
 }
