@@ -1,0 +1,169 @@
+// The XOS REST API as the UI uses it: cookie session, CSRF header on writes, problem+json errors
+// with per-field messages.
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Row = Record<string, any>;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface ListResult {
+  items: Row[];
+  total: number;
+  next: string | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail);
+  }
+}
+
+let unauthorized: () => void = () => {};
+export const onUnauthorized = (f: () => void) => {
+  unauthorized = f;
+};
+
+export function cookie(name: string): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+// Every request says it comes from the UI, so that a 401 does not open the browser's password box.
+export const UI_HEADERS = { 'X-Requested-With': 'xos-ui' };
+
+export async function request<T = unknown>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ data: T; etag: string | null }> {
+  const h: Record<string, string> = { ...UI_HEADERS, Accept: 'application/json', ...headers };
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  if (method !== 'GET') {
+    const csrf = cookie('xos_csrf');
+    if (csrf) h['X-CSRF-Token'] = csrf;
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'XOS cannot be reached; check your connection and try again');
+  }
+  const text = res.status === 204 ? '' : await res.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!res.ok) {
+    const p = (data && typeof data === 'object' ? data : {}) as { detail?: string; errors?: FieldError[] };
+    const err = new ApiError(res.status, p.detail ?? `${res.status} ${res.statusText}`, Array.isArray(p.errors) ? p.errors : []);
+    if (res.status === 401 && !url.startsWith('/api/auth/login')) unauthorized();
+    throw err;
+  }
+  return { data: data as T, etag: res.headers.get('etag') };
+}
+
+export type Query = Record<string, string | number | undefined | null>;
+
+export function qs(q: Query): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+const core = (plural: string) => `/api/core/${encodeURIComponent(plural)}`;
+
+export interface Me {
+  user: Row;
+  is_admin: boolean;
+  is_readonly: boolean;
+  site_roles: Record<string, string[]>;
+  slice_roles: Record<string, string[]>;
+  deployment_admin: number[];
+}
+
+export interface UiConfig {
+  branding_name: string;
+  disable_minidashboard: boolean;
+}
+
+export const api = {
+  list: async (plural: string, q: Query = {}) => (await request<ListResult>('GET', `${core(plural)}${qs(q)}`)).data,
+  get: async (plural: string, id: number | string) => (await request<Row>('GET', `${core(plural)}/${id}`)).data,
+  create: async (plural: string, body: Row) => (await request<Row>('POST', core(plural), body)).data,
+  update: async (plural: string, id: number | string, patch: Row, version?: number) =>
+    (await request<Row>('PATCH', `${core(plural)}/${id}`, patch, version === undefined ? {} : { 'If-Match': `"${version}"` })).data,
+  remove: async (plural: string, id: number | string) => {
+    await request('DELETE', `${core(plural)}/${id}`);
+  },
+  retry: async (plural: string, id: number | string) => (await request<Row>('POST', `${core(plural)}/${id}/retry`)).data,
+  login: async (email: string, password: string) => (await request<Row>('POST', '/api/auth/login', { email, password })).data,
+  logout: async () => {
+    await request('POST', '/api/auth/logout');
+  },
+  me: async () => (await request<Me>('GET', '/api/auth/me')).data,
+  models: async () => (await request<{ items: unknown[] }>('GET', '/api/models')).data.items,
+  uiConfig: async () => (await request<UiConfig>('GET', '/api/ui/config')).data,
+  stats: async () => (await request<Stats>('GET', '/api/stats')).data,
+};
+
+export interface Tally {
+  pending: number;
+  ok: number;
+  error: number;
+}
+export interface InstanceCounts {
+  total: number;
+  ok: number;
+  pending: number;
+  error: number;
+}
+export interface Stats {
+  counts: { model: string; plural: string; label: string; nav: string | null; count: number; errors: number | null }[];
+  errors: {
+    model: string;
+    plural: string;
+    label: string;
+    id: number;
+    title: string;
+    backend_status: string;
+    backend_reason: string | null;
+    last_sync: string | null;
+    next_retry: string | null;
+  }[];
+  controllers: {
+    id: number;
+    name: string;
+    deployment: number;
+    deployment_name: string | null;
+    backend_code: number;
+    backend_status: string;
+    last_sync: string | null;
+    next_retry: string | null;
+    links: Tally | null;
+    instances: Tally;
+  }[];
+  minidashboard: null | {
+    instances_per_site: ({ site: number; name: string } & InstanceCounts)[];
+    instances_per_slice: ({ slice: number; name: string; site: number } & InstanceCounts)[];
+    capacity:
+      | null
+      | { controller: number; name: string; vcpus: number; vcpus_used: number; ram_mb: number; ram_mb_used: number; disk_gb: number; disk_gb_used: number }[];
+  };
+  time: string;
+}
