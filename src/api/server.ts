@@ -16,6 +16,8 @@ import { eventRoutes } from './events.js';
 import { statsRoutes, type CapacityProvider } from './stats-routes.js';
 import { retryRoutes } from './retry-routes.js';
 import { uiRoutes } from './ui-routes.js';
+import { controllerRoutes } from './controller-routes.js';
+import type { ClusterInventory } from '../ops/inventory.js';
 import { VERSION } from '../version.js';
 
 export interface ServerOptions {
@@ -24,9 +26,10 @@ export interface ServerOptions {
   logger?: boolean;
   uiDistDir?: string; // the built web UI (default ui/dist)
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
+  inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
 }
 
-export async function buildServer({ store, config, logger = true, uiDistDir, capacity }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, uiDistDir, capacity, inventory }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -74,6 +77,7 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
   await app.register(crudRoutes, { store, publicUrl: config.api.public_url });
   await app.register(eventRoutes, { store });
   await app.register(retryRoutes, { store });
+  await app.register(controllerRoutes, { store, inventory });
   await app.register(statsRoutes, { store, config, capacity });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(uiRoutes, { config, distDir: uiDistDir }); // the web UI at / (last: its catch-all yields to every route above)

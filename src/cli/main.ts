@@ -5,6 +5,7 @@ import type { XosConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { ApiError, api, connection, forgetLogin, saveLogin } from './client.js';
 import { addObjectCommands } from './objects.js';
+import { addControllerCommands } from './controller-commands.js';
 import { serve } from './serve.js';
 import { createUser, exportDb, migrateDb } from './db-commands.js';
 
@@ -80,6 +81,7 @@ program
   });
 
 addObjectCommands(program, conn);
+addControllerCommands(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {

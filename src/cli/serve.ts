@@ -3,6 +3,7 @@ import { ensureFirstAdmin, openStore } from '../api/runtime.js';
 import { buildServer } from '../api/server.js';
 import { Engine } from '../sync/engine.js';
 import { openstackReconcilers } from '../openstack/index.js';
+import { openstackInventory } from '../openstack/inventory.js';
 
 export async function serve(config: XosConfig, o: { port?: string; host?: string }) {
   const port = o.port !== undefined ? Number(o.port) : config.api.port;
@@ -16,7 +17,8 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
         '  It is shown only this once. Set XOS_ADMIN_EMAIL and XOS_ADMIN_PASSWORD to choose them instead.\n',
     );
   else if (admin) console.log(`First start: created the administrator ${admin.email} (password from XOS_ADMIN_PASSWORD)`);
-  const app = await buildServer({ store, config });
+  const inventory = openstackInventory((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }); // for controller imports
+  const app = await buildServer({ store, config, inventory });
   // The synchronizer runs in the same process unless [observer] enabled = False (then run it
   // elsewhere, or not at all).
   const engine = config.observer.enabled
