@@ -177,7 +177,7 @@ class Api {
 // ---- the database -----------------------------------------------------------------------------
 
 async function throwawayPgDatabase(): Promise<string> {
-  const name = `xos_bench_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  const name = `xos_bench_api_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
@@ -426,7 +426,7 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
   console.log(`\n== ${backend}: ${fmtInt(INSTANCES)} instances over ${SLICES} slices, ${WINDOW.concurrency} concurrent clients, ` +
     `${WINDOW.durationMs / 1000} s per run in ${ROUNDS} rounds, XOS and raw SQL taking turns`);
   const loadBefore = os.loadavg()[0];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xos-bench-'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xos-bench-api-'));
   onCleanup(`remove ${dataDir}`, () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const env: Record<string, string> = {
     XOS_DATA_DIR: dataDir,
