@@ -9,7 +9,7 @@ import type { Store } from '../store/repository.js';
 import type { XosConfig } from '../config/schema.js';
 import { authn } from './authn.js';
 import { registerProblemHandlers } from './problem.js';
-import { crudRoutes } from './crud.js';
+import { crudRoutes, problemSchema } from './crud.js';
 import { authRoutes } from './auth-routes.js';
 import { metaRoutes } from './meta-routes.js';
 import { eventRoutes } from './events.js';
@@ -44,6 +44,7 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
     },
   });
   registerProblemHandlers(app);
+  app.addSchema(problemSchema); // shared by every route family's error responses
   app.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is a 415
   await app.register(cookie);
   await app.register(swagger, {

@@ -1,7 +1,9 @@
 import type { XosConfig } from '../config/schema.js';
 import { ensureFirstAdmin, openStore } from '../api/runtime.js';
 import { buildServer } from '../api/server.js';
+import path from 'node:path';
 import { Engine } from '../sync/engine.js';
+import { watchImageDirectory } from '../sync/image-files.js';
 import { openstackReconcilers } from '../openstack/index.js';
 import { openstackInventory } from '../openstack/inventory.js';
 
@@ -34,6 +36,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     if (closing) return;
     closing = true;
     app.log.info(`${signal}: shutting down`);
+    stopImages?.();
     await Promise.race([engine?.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]); // in-flight calls may hang on a dead cluster
     await app.close();
     await store.db.close();
@@ -48,6 +51,9 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
   }
   await engine?.start();
+  const stopImages = engine
+    ? watchImageDirectory(store, config.observer.images_directory || path.join(path.resolve(config.db.data_dir), 'images'), (m) => app.log.info(m))
+    : null;
   const addr = app.server.address();
   const shown = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? 'localhost' : host}:${addr.port}` : String(addr);
   console.log(`XOS ${store.db.kind === 'pglite' ? `(embedded database in ${store.db.where})` : `(PostgreSQL ${store.db.where})`} is listening on ${shown}`);

@@ -3,10 +3,27 @@
 import { OpenStackError } from './client/index.js';
 import { SyncError } from '../sync/types.js';
 
+// Faults a cluster reports in its own words, and what they mean to an operator.
+const knownFaults: [RegExp, (service: string) => string][] = [
+  [/DiscoveryFailure|keystoneauth1\.exceptions\.(connection|discovery)|Unable to establish connection to .*(:5000|identity)/i, (svc) => `${svc} cannot reach the cluster's Keystone`],
+  [/AMQP server .* is unreachable|MessagingTimeout|Timed out waiting for a reply/i, (svc) => `${svc} cannot reach its message queue (RabbitMQ)`],
+  [/Quota exceeded for (\w+)/i, () => 'the project quota is exhausted'],
+];
+
+function friendly(service: string, serverMessage: string | undefined): string | null {
+  if (!serverMessage) return null;
+  const svc = { compute: 'Nova', network: 'Neutron', image: 'Glance', identity: 'Keystone', placement: 'Placement' }[service] ?? service;
+  for (const [re, say] of knownFaults) if (re.test(serverMessage)) return say(svc);
+  if (/Unexpected API Error/i.test(serverMessage)) return `${svc} failed with an internal error (see its log)`;
+  return null;
+}
+
 export function toSyncError(e: unknown, what: string): SyncError {
   if (e instanceof SyncError) return e;
   if (!(e instanceof OpenStackError)) return new SyncError(`${what}: ${(e as Error).message}`, 'transient');
   const rid = e.requestId ?? null;
+  const known = friendly(e.service, e.serverMessage);
+  if (known) return new SyncError(`${what}: ${known}`, e.status >= 500 || e.status === 0 ? 'transient' : 'configuration', rid);
   const server = e.serverMessage ? `: ${e.serverMessage}` : '';
   switch (e.code) {
     case 'auth_failed':

@@ -1,5 +1,7 @@
 import { baseFields, name, ref, syncFields } from '../common.js';
+import net from 'node:net';
 import { parseAcl } from '../acl.js';
+import { isCidr } from '../jsonschema.js';
 import type { ModelDef } from '../types.js';
 
 export const Deployment: ModelDef = {
@@ -28,7 +30,6 @@ export const Deployment: ModelDef = {
   searchFields: ['name'],
 };
 
-const rewriteRule = /^[0-9a-fA-F.:]+(\/\d{1,3})?$/;
 
 export const Controller: ModelDef = {
   name: 'Controller',
@@ -68,7 +69,7 @@ export const Controller: ModelDef = {
       if (typeof r !== 'object' || r === null) return [bad];
       const { from, to, ...rest } = r as Record<string, unknown>;
       if (Object.keys(rest).length || typeof from !== 'string' || typeof to !== 'string' || !to.trim()) return [bad];
-      if (!rewriteRule.test(from)) return [{ field: 'endpoint_rewrite', message: `"${from}" is not an address or CIDR` }];
+      if (!(net.isIP(from) || isCidr(from))) return [{ field: 'endpoint_rewrite', message: `"${from}" is not an address or CIDR` }];
     }
     return [];
   },

@@ -89,10 +89,11 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
       try {
         let [server] = await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), name, all_tenants: true });
         if (server?.status === 'ERROR') {
-          const why = await explainFault(admin, server);
+          // The fault comes only with the single server, not with the list.
+          const why = await explainFault(admin, await admin.compute.servers.get(server.id));
           // Drop the failed server: the next attempt boots a fresh one.
           await admin.compute.servers.delete(server.id, { ignoreMissing: true });
-          throw new SyncError(why, 'transient');
+          throw new SyncError(`server ${name}: ${why}`, 'transient');
         }
         if (!server) {
           let node: Row | null = null;
