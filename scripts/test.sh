@@ -2,6 +2,7 @@
 # `npm test`: every test tier this machine can run, with node's test runner.
 #   XOS_TEST_PG=1         also run the store suite and db export on PostgreSQL (127.0.0.1:5432)
 #   XOS_TEST_OPENSTACK=1  also run the tiers that need the OpenStack test cluster (scripts/openstack-lab)
+# The web UI is built first (ui/build.sh) and test/ui drives it in Debian's chromium.
 # Ends with a line "N passed, N failed" and a non-zero status when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
 npx tsc --noEmit -p . || { echo "typecheck failed"; echo "0 passed, 1 failed"; exit 1; }
+npx tsc --noEmit -p ui || { echo "typecheck of the web UI failed"; echo "0 passed, 1 failed"; exit 1; }
+bash ui/build.sh || { echo "building the web UI failed"; echo "0 passed, 1 failed"; exit 1; }
 
 shopt -s nullglob
-files=(test/unit/*.test.ts test/store/*.test.ts test/api/*.test.ts test/cli/*.test.ts test/openstack/*.test.ts)
+files=(test/unit/*.test.ts test/store/*.test.ts test/api/*.test.ts test/cli/*.test.ts test/openstack/*.test.ts test/ui/*.test.ts)
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 node --import tsx --test --test-concurrency=2 \

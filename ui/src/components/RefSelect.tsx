@@ -54,7 +54,7 @@ export function RefSelect({ id, target, value, onChange, label, clearable, place
         for (const row of r.items) rememberTitle(target, row);
         setOptions(r.items);
         setTotal(r.total);
-        setActive(r.items.length ? 0 : -1);
+        setActive(-1);
         setFailed(null);
         setLoading(false);
       },
@@ -88,7 +88,9 @@ export function RefSelect({ id, target, value, onChange, label, clearable, place
     } else if (e.key === 'Enter') {
       if (open) {
         e.preventDefault();
-        if (active >= 0 && options[active]) choose(options[active]);
+        // Enter after typing takes the first match when none is highlighted.
+        const pick = active >= 0 ? options[active] : text ? options[0] : undefined;
+        if (pick) choose(pick);
       }
     } else if (e.key === 'Escape') {
       if (open) {

@@ -62,7 +62,7 @@ export function ListPage({ model }: { model: ModelInfo }) {
           </Link>
         )}
       </div>
-      <div className="toolbar" role="search" aria-label={`Search ${plural.toLowerCase()}`}>
+      <div className="toolbar" role="search" aria-label="Search and filters">
         {model.search_fields.length > 0 && (
           <div className="search">
             <label htmlFor="list-search" className="sr-only">
