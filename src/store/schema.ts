@@ -90,6 +90,9 @@ for (const m of models) {
     const extra = [];
     for (const [f, d] of Object.entries(m.fields)) {
       if (d.unique) extra.push(uniqueIndex(`${m.table}_${f}_key`).on(t[f]).where(live));
+      // References are filtered on and then sorted by id (the default order): (field, id) over
+      // live rows serves both, where an index on the field alone left a backward scan of ids.
+      else if (d.index && d.type === 'ref') extra.push(index(`${m.table}_${f}_idx`).on(t[f], t.id).where(live));
       else if (d.index) extra.push(index(`${m.table}_${f}_idx`).on(t[f]));
     }
     for (const fs of m.uniqueTogether ?? []) {

@@ -34,7 +34,7 @@ test('a second process cannot open a data directory in use, and is told which pr
   }
   // once released, the directory opens again
   const again = await run(xos, ['db', 'migrate'], { env: { ...process.env, XOS_DATA_DIR: dir } });
-  assert.match(again.stdout, /is up to date \(1 migrations applied\)/);
+  assert.match(again.stdout, /is up to date \(\d+ migrations applied\)/);
   assert.ok(!fs.existsSync(path.join(dir, 'xos.lock')), 'the lock goes with its process');
 });
 
