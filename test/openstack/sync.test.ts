@@ -119,6 +119,22 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     assert.equal(all.length, 1);
   });
 
+  test('a server deleted behind XOS\'s back is noticed by the periodic resync and made again', async () => {
+    const before = await get('instances', ids.a);
+    await cloud.compute.servers.delete(before.instance_uuid);
+    await until('gone out of band', async () => cloud.compute.servers.get(before.instance_uuid).then((sv) => sv.status === 'DELETED', () => true), 30_000);
+    // as if the last check were long ago: the resync re-reads it
+    await s.store.db.query("UPDATE instances SET last_sync = now() - interval '1 hour' WHERE id = $1", [ids.a]);
+    await engine.resync();
+    const after = await until('a new server', async () => {
+      const r = await get('instances', ids.a);
+      return r.backend_code === 1 && r.instance_uuid !== before.instance_uuid && r;
+    }, 90_000);
+    assert.equal((await cloud.compute.servers.get(after.instance_uuid)).status, 'ACTIVE');
+    const all = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `instance/${ids.a}`, all_tenants: true });
+    assert.deepEqual(all.map((x) => x.id), [after.instance_uuid]);
+  });
+
   test('deleting the slice removes its servers, network and project, then the rows', async () => {
     const a = await get('instances', ids.a);
     const [cs] = (await s.call(ADMIN, 'GET', `/api/core/controllerslices?slice=${ids.slice}`)).body.items;
