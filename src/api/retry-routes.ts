@@ -32,7 +32,8 @@ export async function retryRoutes(app: FastifyInstance, opts: { store: Store }) 
           const [before] = await tx.query(sel.text, sel.values);
           if (!before) throw new NotFoundError(`${m.name} ${id}`);
           await authorizeWrite(m, p, 'update')(before, before, store.context(tx), tx);
-          const upd = compile(sql`UPDATE ${ident(m.table)} SET next_retry = NULL, retry_count = 0 WHERE id = ${id} RETURNING *`);
+          // Clearing last_sync also lifts a terminal error, which otherwise waits for a change.
+          const upd = compile(sql`UPDATE ${ident(m.table)} SET next_retry = NULL, retry_count = 0, last_sync = NULL WHERE id = ${id} RETURNING *`);
           const [after] = await tx.query(upd.text, upd.values);
           await store.audit(tx, p, 'retry', m, id, { next_retry: [before.next_retry ?? null, null], retry_count: [before.retry_count ?? 0, 0] });
           await store.notify(tx, { model: m.name, id, op: 'sync', version: Number(after.version) });
