@@ -81,6 +81,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
       const close = () => {
         clearInterval(keepAlive);
         listeners.delete(listener);
+        app.server.off('close', close); // one listener per open stream, not per stream ever opened
       };
       req.raw.on('close', close);
       app.server.on('close', close);
