@@ -91,9 +91,12 @@ export function formFields(m: ModelInfo, mode: 'create' | 'edit', isAdmin: boole
   return Object.entries(m.fields).filter(([name, f]) => !f.readOnly && !SPECIAL.has(name) && (isAdmin || !f.adminOnly));
 }
 
-// Fields shown on the Details tab (everything but record keeping and sync state).
-export const detailFields = (m: ModelInfo): [string, FieldInfo][] =>
-  Object.entries(m.fields).filter(([name, f]) => !SPECIAL.has(name) && f.type !== 'password');
+// Fields shown on the Details tab: everything but record keeping and sync state, the
+// administrators' switches last.
+export const detailFields = (m: ModelInfo): [string, FieldInfo][] => {
+  const shown = Object.entries(m.fields).filter(([name, f]) => !SPECIAL.has(name) && f.type !== 'password');
+  return [...shown.filter(([, f]) => !f.adminOnly), ...shown.filter(([, f]) => f.adminOnly)];
+};
 
 export function rowTitle(m: ModelInfo, row: Row): string {
   const v = m.title_field !== 'id' ? row[m.title_field] : null;

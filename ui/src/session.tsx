@@ -49,8 +49,8 @@ export function useSessionState() {
   }, []);
 
   const enter = useCallback(
-    async (config: UiConfig) => {
-      const [me, models] = await Promise.all([api.me(), api.models() as Promise<ModelInfo[]>]);
+    async (configP: Promise<UiConfig>) => {
+      const [config, me, models] = await Promise.all([configP, api.me(), api.models() as Promise<ModelInfo[]>]);
       setTitleModels(models);
       const session: Session = {
         config,
@@ -78,20 +78,22 @@ export function useSessionState() {
     onUnauthorized(expire);
     let cancelled = false;
     (async () => {
-      let config = FALLBACK;
+      // The configuration, and with a session (its CSRF cookie is readable) who is logged in,
+      // all at once; without that cookie there is no session: the login form shows at once.
+      const configP = api.uiConfig();
+      if (cookie('xos_csrf')) {
+        try {
+          await enter(configP);
+          return;
+        } catch {
+          /* the session has expired: log in again */
+        }
+      }
       try {
-        config = await api.uiConfig();
+        const config = await configP;
+        if (!cancelled) setState({ kind: 'out', config, expired: false });
       } catch (e) {
         if (!cancelled) setState({ kind: 'failed', message: (e as Error).message });
-        return;
-      }
-      if (cancelled) return;
-      // Without the session's CSRF cookie there is no session: show the login form at once.
-      if (!cookie('xos_csrf')) return setState({ kind: 'out', config, expired: false });
-      try {
-        await enter(config);
-      } catch {
-        if (!cancelled) setState({ kind: 'out', config, expired: false });
       }
     })();
     return () => {
@@ -103,7 +105,7 @@ export function useSessionState() {
     async (email: string, password: string) => {
       const config = state.kind === 'out' ? state.config : FALLBACK;
       await api.login(email, password);
-      await enter(config);
+      await enter(Promise.resolve(config));
     },
     [enter, state],
   );

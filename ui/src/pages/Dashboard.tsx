@@ -55,10 +55,8 @@ export function Dashboard() {
                 ))}
             </ul>
           </section>
-          <div className="dash-grid">
-            <ErrorsCard data={data} />
-            <ControllersCard data={data} />
-          </div>
+          <ErrorsCard data={data} />
+          <ControllersCard data={data} />
           {data.minidashboard && !s.config.disable_minidashboard && <MiniDashboard mini={data.minidashboard} />}
           <CountsCard data={data} />
         </>

@@ -130,11 +130,15 @@ export function SliceTenant({ slice }: { slice: Row }) {
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (flavor == null && defaultFlavor.data?.items[0]) setFlavor(Number(defaultFlavor.data.items[0].id));
-  }, [defaultFlavor.data, flavor]);
-
   const items = instances.data?.items ?? [];
+  // New instances look like the newest one, else the slice's defaults, else the default flavor.
+  const newest = items[items.length - 1];
+  useEffect(() => {
+    if (image == null && newest) setImage(Number(newest.image));
+    if (flavor == null && newest) setFlavor(Number(newest.flavor));
+    else if (flavor == null && defaultFlavor.data?.items[0]) setFlavor(Number(defaultFlavor.data.items[0].id));
+  }, [newest, defaultFlavor.data, image, flavor]);
+
   const access = useAccess(items);
   const rows: AllocRow[] = useMemo(() => {
     const nodeList = nodes.data?.items ?? [];
@@ -273,7 +277,7 @@ export function SliceTenant({ slice }: { slice: Row }) {
                 <th scope="col">Site</th>
                 <th scope="col">Deployment</th>
                 <th scope="col">Nodes</th>
-                <th scope="col">Running here</th>
+                <th scope="col">Now</th>
                 <th scope="col">Instances</th>
               </tr>
             </thead>
