@@ -58,7 +58,7 @@ export function SyncPanel({ model, row, onRetried }: { model: ModelInfo; row: Ro
             <dt>Reason</dt>
             <dd>
               {row.backend_reason}
-              {terminal && <span className="muted"> — not retried until the object changes</span>}
+              {terminal && <span className="muted"> — not retried by itself: fix the cause, then change the object or retry now</span>}
             </dd>
           </>
         )}

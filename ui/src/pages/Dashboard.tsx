@@ -102,7 +102,7 @@ function ErrorsCard({ data }: { data: Stats }) {
                     <RelTime iso={e.last_sync} empty="never" />
                   </td>
                   <td>
-                    <RelTime iso={e.next_retry} empty={e.backend_reason === 'unrecoverable' ? 'when changed' : '—'} />
+                    <RelTime iso={e.next_retry} empty={e.backend_reason === 'unrecoverable' ? 'on change or retry' : '—'} />
                   </td>
                   <td>{byName.get(e.model) && <RetryButton model={byName.get(e.model)!} row={{ id: e.id, [byName.get(e.model)!.title_field]: e.title }} small />}</td>
                 </tr>
