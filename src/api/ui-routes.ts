@@ -73,7 +73,7 @@ export async function uiRoutes(app: FastifyInstance, opts: { config: XosConfig; 
       if (rel && !rel.startsWith('..') && file.startsWith(root + path.sep) && rel !== 'index.html') {
         const st = fs.statSync(file, { throwIfNoEntry: false });
         if (st?.isFile()) {
-          reply.header('cache-control', rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+          reply.header('cache-control', rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=86400');
           reply.header('x-content-type-options', 'nosniff');
           await reply.sendFile(rel, { cacheControl: false });
           return reply;

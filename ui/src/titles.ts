@@ -99,6 +99,19 @@ function want(model: string, id: number) {
   timer ??= setTimeout(flush, 0);
 }
 
+// Ask for the names of a page of rows' references as soon as the rows arrive, before they render.
+export function prefetchRefs(m: ModelInfo, rows: Row[], fields: string[] = m.list_fields) {
+  for (const f of fields) {
+    const d = m.fields[f];
+    if (d?.type !== 'ref') continue;
+    for (const r of rows) if (r[f] != null) want(d.ref!, Number(r[f]));
+  }
+  if (timer) {
+    clearTimeout(timer);
+    flush();
+  }
+}
+
 export function titleOf(model: string, id: number): string {
   const t = titles.get(`${model}:${id}`);
   if (t) return t;

@@ -14,7 +14,7 @@ import { Tabs, type TabDef } from '../components/Tabs';
 import { useToast } from '../components/Toasts';
 import { Value } from '../components/Value';
 import { ErrorAlert, Icon, Loading, PageTitle, RelTime, StatusBadge } from '../components/ui';
-import { rememberTitle, useTitles } from '../titles';
+import { prefetchRefs, rememberTitle, useTitles } from '../titles';
 import { InstanceAccess, SliceTenant } from './SliceTenant';
 
 // Pages with a tab of their own in place of a generic related list.
@@ -206,8 +206,16 @@ export function RelatedList({ rel, parent, parentId, columns }: { rel: Relation;
   const m = rel.model;
   const limit = 25;
   const q = { [rel.field]: parentId, limit, offset, sort: m.title_field !== 'id' ? m.title_field : 'id' };
-  const { data, error, loading } = useQuery(`${m.plural}?${JSON.stringify(q)}`, () => api.list(m.plural, q), (n) => n.model === m.name);
   const cols = columns ?? m.list_fields.filter((c) => c !== rel.field && (c === 'id' || m.fields[c]));
+  const { data, error, loading } = useQuery(
+    `${m.plural}?${JSON.stringify(q)}`,
+    async () => {
+      const r = await api.list(m.plural, q);
+      prefetchRefs(m, r.items, cols);
+      return r;
+    },
+    (n) => n.model === m.name,
+  );
   const plural = pluralLabel(m);
   const canAdd = !readOnly && !m.fields[rel.field].readOnly && !isLinkModel(m);
   return (

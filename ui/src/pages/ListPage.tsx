@@ -9,6 +9,7 @@ import { useSession } from '../session';
 import { DataTable, Pagination } from '../components/DataTable';
 import { RefSelect } from '../components/RefSelect';
 import { ErrorAlert, Icon, Loading, PageTitle } from '../components/ui';
+import { prefetchRefs } from '../titles';
 
 const RESERVED = new Set(['search', 'sort', 'offset', 'limit']);
 
@@ -45,11 +46,19 @@ export function ListPage({ model }: { model: ModelInfo }) {
 
   const q: Query = { ...filters, limit, offset, sort, search: search || undefined };
   const key = `${model.plural}?${JSON.stringify(q)}`;
-  const { data, error, loading, stale } = useQuery(key, () => api.list(model.plural, q), (n) => n.model === model.name);
+  const columns = model.list_fields.filter((c) => c === 'id' || model.fields[c]);
+  const { data, error, loading, stale } = useQuery(
+    key,
+    async () => {
+      const r = await api.list(model.plural, q);
+      prefetchRefs(model, r.items, columns);
+      return r;
+    },
+    (n) => n.model === model.name,
+  );
   const plural = pluralLabel(model);
   const fields = filterFields(model);
   const active = fields.filter(([f]) => query.get(f) !== null).length;
-  const columns = model.list_fields.filter((c) => c === 'id' || model.fields[c]);
 
   return (
     <>
