@@ -16,6 +16,7 @@ const RO = { email: 'readonly@example.com', password: 'readonly-password-1' };
 const EXPECTED = [
   /Failed to load resource: the server responded with a status of 401 .*\/api\/auth\/login/,
   /Failed to load resource: the server responded with a status of 400 .*\/api\/core\/slices\b/,
+  /Failed to load resource: the server responded with a status of 412 .*\/api\/core\/sites\/\d+/,
 ];
 
 describe('web UI', { skip: skipBrowser }, () => {
@@ -206,6 +207,14 @@ describe('web UI', { skip: skipBrowser }, () => {
     await page.goto(`${s.base}/instances`);
     const cell = page.locator(`tr[data-id="${ids.instance}"]`);
     await cell.getByText('No valid host was found').waitFor();
+    await page.getByText('Filters').click();
+    await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Error' });
+    await page.waitForURL(/backend_code=2/);
+    await page.locator('table tbody tr').first().waitFor();
+    assert.deepEqual(await page.locator('table tbody tr .row-link').allInnerTexts(), ['mysite_web-1']);
+    assert.deepEqual(await unlabelledControls(page), []);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.waitForURL((u) => !u.search.includes('backend_code'));
     const t1 = Date.now();
     await syncWrite('Instance', 'instances', ids.instance, `backend_code = 1, backend_status = '1 - OK', backend_reason = NULL, next_retry = NULL`);
     await cell.locator('[data-status="ok"]').waitFor({ timeout: 1000 });
@@ -313,6 +322,13 @@ describe('web UI', { skip: skipBrowser }, () => {
     await page.goto(`${s.base}/sites/${ids.site}/edit`);
     await page.getByRole('heading', { name: 'Edit Princeton' }).waitFor();
     assert.equal(await page.getByLabel('Login base').isDisabled(), true, 'createOnly fields cannot change');
+    await page.getByLabel('Abbreviated name').fill('PU');
+    // Someone else changes the site meanwhile: the save is refused, not merged blindly.
+    await api('PATCH', `/api/core/sites/${ids.site}`, { abbreviated_name: 'Princeton U' });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').getByText('Someone else changed this object').waitFor();
+    await page.reload();
+    assert.equal(await page.getByLabel('Abbreviated name').inputValue(), 'Princeton U');
     await page.getByLabel('Abbreviated name').fill('PU');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Princeton', level: 1 }).waitFor();
