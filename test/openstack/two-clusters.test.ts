@@ -50,7 +50,7 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     l1 = lab();
     l2 = lab(LAB2);
     s = await startTestServer('pglite');
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 5_000 }), { tickMs: 250, backoff: { baseSeconds: 1, capSeconds: 5 } });
+    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 20_000 }), { tickMs: 250, backoff: { baseSeconds: 1, capSeconds: 5 } });
     await engine.start();
     const site = await post('sites', { name: `Two ${run}`, login_base: `two${run}` });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
