@@ -115,7 +115,8 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     await s.store.db.query('UPDATE instances SET enacted = NULL WHERE id = ANY($1)', [[ids.a, ids.b]]);
     engine.kick();
     await until('re-reconciled', async () => (await get('instances', ids.a)).enacted && (await get('instances', ids.b)).enacted, 30_000);
-    const all = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `instance/${ids.a}`, all_tenants: true });
+    // (by name too, as the reconciler looks: other runs on this cluster have their own instance/<id>)
+    const all = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `instance/${ids.a}`, name: `lab${run}_web-${ids.a}`, all_tenants: true });
     assert.equal(all.length, 1);
   });
 
@@ -131,7 +132,7 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
       return r.backend_code === 1 && r.instance_uuid !== before.instance_uuid && r;
     }, 90_000);
     assert.equal((await cloud.compute.servers.get(after.instance_uuid)).status, 'ACTIVE');
-    const all = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `instance/${ids.a}`, all_tenants: true });
+    const all = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `instance/${ids.a}`, name: `lab${run}_web-${ids.a}`, all_tenants: true });
     assert.deepEqual(all.map((x) => x.id), [after.instance_uuid]);
   });
 

@@ -10,6 +10,10 @@ import { clientFor, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
 import { controllerOfLink, xosTag } from './links.js';
 
+// The controller row's creation time (to the millisecond) stands for this XOS installation, so
+// two installations sharing a cluster never derive the same id for their images.
+const installationOf = (controller: Row) => new Date(controller.created as string).toISOString();
+
 export const stableUuid = (...parts: unknown[]) => {
   const h = crypto.createHash('sha256').update(parts.join('/')).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -24,7 +28,7 @@ export function glanceReconciler(opts: ConnectOptions): Reconciler {
       if (!image) return { kind: 'waiting', on: `image ${row.image}` };
       const controller = await controllerOfLink(row, ctx);
       const cloud = clientFor(controller, ctx, opts);
-      const id = stableUuid('xos', controller.id, 'image', image.id);
+      const id = stableUuid('xos', installationOf(controller), controller.id, 'image', image.id);
       try {
         let found = await cloud.image.get(id).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)));
         if (!found) {
@@ -59,7 +63,7 @@ export function glanceReconciler(opts: ConnectOptions): Reconciler {
       const controller = await controllerOfLink(row, ctx);
       const cloud = clientFor(controller, ctx, opts);
       // Only the image XOS uploaded (its id is ours) is deleted; an adopted one stays.
-      if (row.glance_image_id === stableUuid('xos', controller.id, 'image', row.image))
+      if (row.glance_image_id === stableUuid('xos', installationOf(controller), controller.id, 'image', row.image))
         await cloud.image.delete(String(row.glance_image_id), { ignoreMissing: true }).catch((e) => {
           throw toSyncError(e, 'image removal');
         });

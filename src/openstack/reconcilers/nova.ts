@@ -124,7 +124,14 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
       if (!controller) return { kind: 'done' };
       const admin = clientFor(controller, ctx, opts);
       try {
-        const servers = await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), all_tenants: true });
+        // The recorded server first; the metadata search (narrowed by name) for a crash before it was recorded.
+        const recorded = inst.instance_uuid
+          ? await admin.compute.servers.get(String(inst.instance_uuid)).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)))
+          : null;
+        const slice = await ctx.get('Slice', Number(inst.slice));
+        const servers = recorded
+          ? [recorded]
+          : await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), all_tenants: true, ...(slice ? { name: `${slice.name}-${inst.id}` } : {}) });
         if (!servers.length) return { kind: 'done' };
         for (const s of servers) if (s.status !== 'DELETED') await admin.compute.servers.delete(s.id, { ignoreMissing: true });
         return { kind: 'requeue', afterSeconds: 1, message: 'server is being deleted' };
