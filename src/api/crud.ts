@@ -169,4 +169,3 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
   }
 }
 
-export type { ModelDef };

@@ -70,5 +70,4 @@ export async function metaRoutes(app: FastifyInstance, opts: { store: Store; ver
     },
   });
 
-  void canReadModel;
 }

@@ -113,7 +113,7 @@ const customWrites: Record<string, Check> = {
     op === 'create' ? hasSiteRole(p, Number(row.site), ['admin', 'pi']) : canUpdateSlice(p, row),
   // Users: site admins and PIs manage the users of their site; everyone edits their own record.
   user: async (p, row, _ctx, op) =>
-    hasSiteRole(p, Number(row.site), op === 'update' ? ['admin', 'pi'] : ['admin', 'pi']) ||
+    hasSiteRole(p, Number(row.site), ['admin', 'pi']) ||
     (op === 'update' && row.id === p.id),
 };
 

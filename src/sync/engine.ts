@@ -287,4 +287,3 @@ export class Engine {
   }
 }
 
-export type { ModelDef };

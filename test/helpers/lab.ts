@@ -1,6 +1,7 @@
 // The OpenStack test cluster (scripts/openstack-lab) for the openstack tier.
 import fs from 'node:fs';
 import path from 'node:path';
+import { OpenStackClient } from '../../src/openstack/client/index.js';
 
 export interface Lab {
   auth_url: string;
@@ -32,3 +33,11 @@ export const controllerBody = (l: Lab, name: string, deployment: number) => ({
   region: l.region,
   backend_version: 'Zed',
 });
+
+// The cluster's admin, for checking through the OpenStack API what XOS made.
+export const labClient = (l: Lab) =>
+  new OpenStackClient({
+    authUrl: l.auth_url,
+    region: l.region,
+    credentials: { type: 'password', username: l.admin.username, password: l.admin.password, projectName: l.admin.project, userDomainName: l.domain, projectDomainName: l.domain },
+  });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { controllerBody, lab, labSkip } from '../helpers/lab.js';
+import { controllerBody, lab, labClient, labSkip } from '../helpers/lab.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
 import { OpenStackClient, type Server } from '../../src/openstack/client/index.js';
@@ -31,7 +31,7 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
     const l = lab();
     // PostgreSQL: the dying worker and this test share the database from two processes.
     s = await startTestServer('postgres', { XOS_SECURITY_SECRET_KEY: 'd'.repeat(64) });
-    cloud = new OpenStackClient({ authUrl: l.auth_url, region: l.region, credentials: { type: 'password', username: l.admin.username, password: l.admin.password, projectName: l.admin.project, userDomainName: l.domain, projectDomainName: l.domain } });
+    cloud = labClient(l);
     const site = await post('sites', { name: `Crash ${run}`, login_base: `crash${run}` });
     const dep = await post('deployments', { name: `crash-${run}` });
     const ctl = await post('controllers', controllerBody(l, `crash-${run}`, dep.id));

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { controllerBody, lab, labSkip } from '../helpers/lab.js';
+import { controllerBody, lab, labClient, labSkip } from '../helpers/lab.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
 import { OpenStackClient } from '../../src/openstack/client/index.js';
@@ -47,7 +47,7 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     s = await startTestServer('pglite');
     engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 20_000 }), { tickMs: 250, backoff: { baseSeconds: 2, capSeconds: 10 } });
     await engine.start();
-    cloud = new OpenStackClient({ authUrl: l.auth_url, region: l.region, credentials: { type: 'password', username: l.admin.username, password: l.admin.password, projectName: l.admin.project, userDomainName: l.domain, projectDomainName: l.domain } });
+    cloud = labClient(l);
     const site = await post('sites', { name: `Lab ${run}`, login_base: `lab${run}` });
     const dep = await post('deployments', { name: `dep-${run}` });
     const ctl = await post('controllers', controllerBody(l, `lab-${run}`, dep.id));

@@ -10,10 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { controllerBody, lab, labSkip, type Lab } from '../helpers/lab.js';
+import { controllerBody, lab, labClient, labSkip, type Lab } from '../helpers/lab.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
-import { OpenStackClient } from '../../src/openstack/client/index.js';
 
 const LAB2 = process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2';
 const LAB2_OFFSET = process.env.OSLAB2_PORT_OFFSET ?? '22000';
@@ -122,7 +121,7 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     await svc('stop', 'nova-compute-compute2');
     try {
     // Nova marks a compute service down only after its heartbeats stop (service_down_time).
-    const cloud = new OpenStackClient({ authUrl: l2.auth_url, region: l2.region, credentials: { type: 'password', username: l2.admin.username, password: l2.admin.password, projectName: l2.admin.project, userDomainName: l2.domain, projectDomainName: l2.domain } });
+    const cloud = labClient(l2);
     const end = Date.now() + 150_000;
     while ((await cloud.compute.listServices({ binary: 'nova-compute' })).some((c) => c.state === 'up')) {
       if (Date.now() > end) throw new Error('nova-compute never went down');

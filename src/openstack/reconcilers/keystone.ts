@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { model } from '../../model/registry.js';
 import type { Row } from '../../model/types.js';
 import { SyncError, type Reconciler, type SyncContext } from '../../sync/types.js';
-import type { OpenStackClient } from '../client/index.js';
+import { collect, type OpenStackClient } from '../client/index.js';
 import { clientFor, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
 import { controllerOfLink, notReady, xosTag } from './links.js';
@@ -204,8 +204,3 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
   return [site, user, slice, privilege('ControllerSitePrivilege'), privilege('ControllerSlicePrivilege')];
 }
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}

@@ -5,14 +5,10 @@ import { model } from '../../model/registry.js';
 import type { Row } from '../../model/types.js';
 import { SyncError, type Reconciler, type SyncContext } from '../../sync/types.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
+import { collect } from '../client/index.js';
 import { toSyncError } from '../sync-errors.js';
 import { controllerOfLink, notReady, privateCidr, xosTag } from './links.js';
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 export function neutronReconciler(opts: ConnectOptions): Reconciler {
   const parts = async (row: Row, ctx: SyncContext) => {

@@ -5,18 +5,13 @@
 import { model } from '../../model/registry.js';
 import type { Row } from '../../model/types.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
-import { encodeUserData, type OpenStackClient, type Server } from '../client/index.js';
+import { collect, encodeUserData, type OpenStackClient, type Server } from '../client/index.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
 import { controllerForInstance, notReady } from './links.js';
 
 const xosId = (id: unknown) => `instance/${id}`;
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 async function flavorId(cloud: OpenStackClient, f: Row): Promise<string> {
   const all = await collect(cloud.compute.flavors.list());
