@@ -13,6 +13,7 @@ import { compile, ident, join, sql } from '../store/sql.js';
 import { claim, markStale, release } from './pending.js';
 import { purge, writeOutcome, type Backoff } from './status.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from './types.js';
+import { allocateAddress, poolFor, releaseAddresses } from '../net/allocate.js';
 
 export interface EngineOptions {
   perController?: number; // rows reconciled at once per controller
@@ -180,6 +181,11 @@ export class Engine {
         const q = compile(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, version = version + 1 WHERE id = ${id} RETURNING version`);
         const [r] = await this.store.db.query<{ version: number }>(q.text, q.values);
         if (r) await this.store.notify(this.store.db, { model: name, id, op: 'sync', version: Number(r.version) });
+      },
+      addresses: {
+        poolFor: (controller) => poolFor(this.store, controller),
+        allocate: (poolId, holder) => allocateAddress(this.store, poolId, holder),
+        release: (instance, network) => releaseAddresses(this.store, instance, network),
       },
       log: this.log,
     };

@@ -1,6 +1,7 @@
 // What the engine needs from a backend: one reconciler per synced model. Reconcilers are
 // level-based and idempotent: they read what the cluster has and make it match the row.
 import type { ModelDef, Row } from '../model/types.js';
+import type { Allocation, Holder } from '../net/allocate.js';
 
 export type Reason = 'transient' | 'configuration' | 'unrecoverable' | 'dependency';
 
@@ -22,6 +23,14 @@ export interface SyncContext {
   encrypt(plain: string): string;
   // Record what the backend reports on a row (addresses, ids) without touching its desired state.
   setFields(model: string, id: number, fields: Row): Promise<void>; // for secrets a reconciler makes (per-controller passwords)
+  // Public addresses from XOS's address pools: the pool that serves a controller, an address for
+  // a holder (the same one again when it asks twice), and giving them back once the cloud no
+  // longer uses them.
+  addresses: {
+    poolFor(controller: Row): Promise<Row | null>;
+    allocate(poolId: number, holder: Holder): Promise<Allocation>;
+    release(instance: number, network?: number | null): Promise<string[]>;
+  };
   log: (msg: string, extra?: Row) => void;
 }
 

@@ -32,6 +32,7 @@ interface Expect {
   update: string;
   delete: string;
   hidden?: boolean;
+  adminWrites?: boolean; // the model's writes are for root only: 403 before any lookup
 }
 const ALL = 'roadmin ro sadmin spi stech sliceadmin sliceaccess dadmin plain badmin root';
 // Slice A is seen by its members and by its site's admins and PIs (X15b added admins; #98).
@@ -64,6 +65,10 @@ const EXPECT: Record<string, Expect> = {
   Network: w(SLICE_READERS, SLICE_WRITERS),
   NetworkSlice: w(SLICE_READERS, SLICE_WRITERS),
   Port: w(SLICE_READERS, SLICE_WRITERS),
+  // Public address pools are cloud-wide: everyone sees them, root manages them. An allocation is
+  // seen with its instance; the synchronizer makes them, root may add one by hand (a reservation).
+  AddressPool: w(ALL, 'root'),
+  AddressAllocation: w(SLICE_READERS, 'root', { adminWrites: true }),
   // Every user lists all Users (§1.4); the fixture is another user of site A, whom the site's
   // admin and PI manage ("pi may manage the site's users").
   User: w(ALL, 'root sadmin spi'),
@@ -89,6 +94,7 @@ const EXPECT: Record<string, Expect> = {
   ControllerNetwork: LINK,
   ControllerSitePrivilege: LINK,
   ControllerSlicePrivilege: LINK,
+  ControllerAddressPool: LINK,
 };
 
 const has = (list: string, r: Role) => list.split(/\s+/).includes(r);
@@ -96,7 +102,7 @@ const has = (list: string, r: Role) => list.split(/\s+/).includes(r);
 function expectedWrite(e: Expect, r: Role, op: 'create' | 'update' | 'delete'): number {
   if (has(e[op], r)) return { create: 201, update: 200, delete: 204 }[op];
   if (r === 'root') return 409;
-  if (READ_ONLY.includes(r) || e.hidden) return 403;
+  if (READ_ONLY.includes(r) || e.hidden || e.adminWrites) return 403;
   if (op !== 'create' && !has(e.read, r)) return 404;
   return 403;
 }
@@ -109,7 +115,7 @@ const who = {} as Record<Role, Who>;
 const uid = {} as Record<Role | 'member' | 'm1' | 'm2' | 'target', number>;
 const fx: Record<string, number> = {}; // the fixture row of each model
 const W = {} as Record<
-  'siteA' | 'siteB' | 'D' | 'C' | 'sdAD' | 'node' | 'image' | 'flavor' | 'template' | 'sliceA' | 'instance' | 'net' | 'sitePriv' | 'slicePriv',
+  'siteA' | 'siteB' | 'D' | 'C' | 'sdAD' | 'node' | 'image' | 'flavor' | 'template' | 'sliceA' | 'instance' | 'net' | 'sitePriv' | 'slicePriv' | 'pool',
   number
 >;
 const siteRole: Record<string, number> = {};
@@ -250,6 +256,14 @@ const MAKERS: Record<string, Maker> = {
       return { ip: `10.9.${Math.floor(n / 250) % 250}.${(n % 250) + 1}` };
     },
   },
+  AddressPool: {
+    body: async () => ({ name: uniq('pool-'), cidr: '10.201.0.0/24', ranges: '10.201.0.10-10.201.0.20', controller: await freshController() }),
+    patch: () => ({ network_name: uniq('ext-') }),
+  },
+  AddressAllocation: {
+    body: async () => ({ pool: W.pool, address: nextPoolAddress(), instance: W.instance }),
+    patch: () => ({ address: nextPoolAddress() }),
+  },
   User: {
     body: async () => ({ email: `${uniq('new')}@example.org`, firstname: 'New', lastname: 'User', site: W.siteA }),
     patch: () => ({ phone: uniq('+1 555 0') }),
@@ -285,6 +299,13 @@ const MAKERS: Record<string, Maker> = {
   ControllerNetwork: link('network', () => W.net),
   ControllerSitePrivilege: link('site_privilege', () => W.sitePriv),
   ControllerSlicePrivilege: link('slice_privilege', () => W.slicePriv),
+  ControllerAddressPool: link('address_pool', () => W.pool),
+};
+// Addresses of the fixture pool (10.200.0.0/16), one per use.
+let poolSeq = 2;
+const nextPoolAddress = () => {
+  const n = ++poolSeq;
+  return `10.200.${Math.floor(n / 250)}.${(n % 250) + 1}`;
 };
 
 async function buildWorld() {
@@ -344,6 +365,8 @@ async function buildWorld() {
   W.net = (await mk('networks', { name: 'alpha-net', template: W.template, owner: W.sliceA })).id;
   const netSlice = (await mk('networkslices', { network: W.net, slice: W.sliceA })).id;
   const port = (await mk('ports', { network: W.net, instance: W.instance })).id;
+  W.pool = (await mk('addresspools', { name: 'fixture-pool', cidr: '10.200.0.0/16', ranges: '10.200.0.2-10.200.255.254', deployment: W.D })).id;
+  const allocation = (await mk('addressallocations', { pool: W.pool, address: '10.200.0.2', instance: W.instance })).id;
 
   Object.assign(fx, {
     Site: W.siteA,
@@ -359,6 +382,8 @@ async function buildWorld() {
     Network: W.net,
     NetworkSlice: netSlice,
     Port: port,
+    AddressPool: W.pool,
+    AddressAllocation: allocation,
     User: uid.target,
     SiteRole: siteRole.tech,
     SliceRole: sliceRole.access,
@@ -376,6 +401,7 @@ async function buildWorld() {
     ['ControllerNetwork', 'controllernetworks', 'network', W.net],
     ['ControllerSitePrivilege', 'controllersiteprivileges', 'site_privilege', W.sitePriv],
     ['ControllerSlicePrivilege', 'controllersliceprivileges', 'slice_privilege', W.slicePriv],
+    ['ControllerAddressPool', 'controlleraddresspools', 'address_pool', W.pool],
   ] as const)
     fx[name] = (await mk(plural, { controller: W.C, [target]: id })).id;
 }

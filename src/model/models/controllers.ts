@@ -46,6 +46,12 @@ export const ControllerNetwork = link('ControllerNetwork', 'controllernetworks',
   subnet_id: backendId('Subnet id'),
   router_id: backendId('Router id'),
   subnet: { type: 'cidr', nullable: true, readOnly: true },
+  controller_url: { type: 'string', maxLength: 1024, nullable: true, readOnly: true, help: 'tcp:<address>:<port> of its SDN controller' },
+  controller_instance_id: backendId('SDN controller server id'),
+});
+export const ControllerAddressPool = link('ControllerAddressPool', 'controlleraddresspools', 'controller_address_pools', 'AddressPool', {
+  net_id: backendId('External network id'),
+  subnet_id: backendId('Subnet id'),
 });
 export const ControllerSitePrivilege = link(
   'ControllerSitePrivilege',
