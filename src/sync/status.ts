@@ -2,6 +2,8 @@
 // change made while the reconciler ran stays pending.
 import type { ModelDef, Row } from '../model/types.js';
 import type { Store } from '../store/repository.js';
+import type { Queryable } from '../store/db.js';
+import { referencesTo } from '../model/registry.js';
 import { compile, ident, join, sql, type Frag } from '../store/sql.js';
 import type { Outcome } from './types.js';
 import { UPDATED_AS_CLAIMED } from './pending.js';
@@ -79,16 +81,32 @@ export async function writeOutcome(store: Store, m: ModelDef, row: Row, o: Outco
   if (r) await store.notify(store.db, { model: m.name, id: Number(row.id), op: 'sync', version: Number(r.version) });
 }
 
-// A soft-deleted row whose backend resources are gone leaves the database for good.
+// A soft-deleted row whose backend resources are gone leaves the database for good, together
+// with the soft-deleted rows of unsynced models that hang off it (a slice's NetworkSlices): they
+// have no backend state to wait for, and their foreign keys would otherwise hold it forever.
 export async function purge(store: Store, m: ModelDef, row: Row): Promise<boolean> {
   try {
-    await store.db.query(`DELETE FROM "${m.table}" WHERE id = $1 AND deleted = true`, [row.id]);
+    await store.db.transaction(async (tx) => {
+      await purgeUnsyncedDependents(tx, m, Number(row.id));
+      await tx.query(`DELETE FROM "${m.table}" WHERE id = $1 AND deleted = true`, [row.id]);
+    });
   } catch (e) {
     if ((e as { code?: string }).code === '23503') return false; // rows still point at it
     throw e;
   }
   await store.notify(store.db, { model: m.name, id: Number(row.id), op: 'delete', version: Number(row.version) });
   return true;
+}
+
+async function purgeUnsyncedDependents(tx: Queryable, m: ModelDef, id: number) {
+  for (const { model: dep, field } of referencesTo(m.name)) {
+    if (dep.synced) continue; // purged by its own reconciler once its backend resource is gone
+    const rows = await tx.query<{ id: number }>(`SELECT id FROM "${dep.table}" WHERE "${field}" = $1 AND deleted = true`, [id]);
+    for (const r of rows) {
+      await purgeUnsyncedDependents(tx, dep, r.id);
+      await tx.query(`DELETE FROM "${dep.table}" WHERE id = $1`, [r.id]);
+    }
+  }
 }
 
 const compileArgs = (f: Frag): [string, unknown[]] => {
