@@ -62,7 +62,7 @@ export class ConsoleWatch {
 
 export async function newPage(browser: Browser, watch: ConsoleWatch): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  ctx.setDefaultTimeout(5000);
+  ctx.setDefaultTimeout(15_000); // a first page load on a busy 2-core machine can take several seconds
   const page = watch.attach(await ctx.newPage());
   return { ctx, page };
 }
