@@ -7,6 +7,7 @@ import { glanceReconciler } from './reconcilers/glance.js';
 import { neutronReconciler } from './reconcilers/neutron.js';
 import { novaReconcilers } from './reconcilers/nova.js';
 import { aggregateReconcilers } from './reconcilers/aggregate.js';
+import { addressPoolReconcilers } from './reconcilers/address-pool.js';
 import { models } from '../model/registry.js';
 
 export function openstackReconcilers(opts: ConnectOptions = {}): Reconciler[] {
@@ -17,6 +18,7 @@ export function openstackReconcilers(opts: ConnectOptions = {}): Reconciler[] {
     glanceReconciler(opts),
     neutronReconciler(opts),
     ...novaReconcilers(opts),
+    ...addressPoolReconcilers(opts),
   ];
   // The engine works through models in the registry's dependency order.
   const order = new Map(models.map((m, i) => [m.name, i]));

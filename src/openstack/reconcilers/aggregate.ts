@@ -12,7 +12,7 @@ interface Spec {
   policy?: (row: Row, ctx: SyncContext) => Promise<void>;
 }
 
-async function rollUp(row: Row, ctx: SyncContext, link: Spec['link']): Promise<Outcome> {
+export async function rollUp(row: Row, ctx: SyncContext, link: Spec['link']): Promise<Outcome> {
   if (!link) return { kind: 'done' };
   const links = await ctx.find(link.model, { [link.field]: row.id });
   if (!links.length) return { kind: 'done', message: 'OK (no controller needs it yet)' };
