@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, encodeUserData, OpenStackClient, OpenStackError, type Credentials } from '../../src/openstack/client/index.js';
+import { scaled } from '../helpers/wait.js';
 
 interface LabCluster {
   auth_url: string;
@@ -202,7 +203,7 @@ test('boots a server from an uploaded image to ACTIVE on a chosen host, finds it
   cleanup.push(() => client.image.delete(image.id, { ignoreMissing: true }));
   assert.equal(image.status, 'queued');
   await client.image.upload(image.id, new Uint8Array(8192));
-  const active = await client.image.waitForActive(image.id, { timeoutMs: 60_000 });
+  const active = await client.image.waitForActive(image.id, { timeoutMs: scaled(60_000) });
   assert.equal(active.size, 8192);
   assert.equal(active.xos_id, 'image/1');
   assert.ok((await collect(client.image.list({ name: `${prefix}-image` }))).some((i) => i.id === image.id));
@@ -226,7 +227,7 @@ test('boots a server from an uploaded image to ACTIVE on a chosen host, finds it
     user_data: encodeUserData('#cloud-config\n'),
   });
   cleanup.push(() => client.compute.servers.delete(created.id, { ignoreMissing: true }));
-  const server = await client.compute.servers.waitForStatus(created.id, 'ACTIVE', { timeoutMs: 120_000, intervalMs: 200 });
+  const server = await client.compute.servers.waitForStatus(created.id, 'ACTIVE', { timeoutMs: scaled(120_000), intervalMs: 200 });
   const bootMs = Date.now() - started;
   t.diagnostic(`server ACTIVE ${bootMs} ms after POST /servers`);
   assert.equal(server['OS-EXT-SRV-ATTR:host'], host);
@@ -239,7 +240,7 @@ test('boots a server from an uploaded image to ACTIVE on a chosen host, finds it
   assert.deepEqual(await client.compute.servers.findByMetadata({ key: 'xos-id', value: 'instance/none', name: `${prefix}-vm` }), []);
 
   assert.equal(await client.compute.servers.delete(created.id), true);
-  await client.compute.servers.waitForDeleted(created.id, { timeoutMs: 60_000, intervalMs: 200 });
+  await client.compute.servers.waitForDeleted(created.id, { timeoutMs: scaled(60_000), intervalMs: 200 });
   await assert.rejects(client.compute.servers.get(created.id), (err: unknown) => err instanceof OpenStackError && err.status === 404 && /could not be found/.test(err.message));
 });
 

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { lab, labSkip, type Lab } from '../helpers/lab.js';
+import { scaled, until } from '../helpers/wait.js';
 import { collect, OpenStackClient } from '../../src/openstack/client/index.js';
 
 const run = promisify(execFile);
@@ -47,7 +48,9 @@ describe('connecting the lab cluster with the xos command', { skip: labSkip }, (
     XOS_CONTROLLER_PASSWORD: '',
     ...extra,
   });
-  const cli = (args: string[], extra: Record<string, string> = {}) => run(xos, args, { env: env(extra), timeout: 120_000 });
+  // How long `controller add` waits for the connection check, and the command itself may take.
+  const waitSeconds = () => String(Math.round(scaled(90_000) / 1000));
+  const cli = (args: string[], extra: Record<string, string> = {}) => run(xos, args, { env: env(extra), timeout: scaled(180_000) });
   const fails = (args: string[], extra: Record<string, string> = {}) =>
     cli(args, extra).then(
       (r) => assert.fail(`expected failure, got ${r.stdout}`),
@@ -75,7 +78,7 @@ describe('connecting the lab cluster with the xos command', { skip: labSkip }, (
     const image = await cloud.image.create({ name: `${tag}-img`, disk_format: 'raw', container_format: 'bare', visibility: 'public' });
     cleanup.push(() => cloud.image.delete(image.id, { ignoreMissing: true }));
     await cloud.image.upload(image.id, new Uint8Array(4096));
-    await cloud.image.waitForActive(image.id, { timeoutMs: 60_000 });
+    await cloud.image.waitForActive(image.id, { timeoutMs: scaled(60_000) });
 
     port = await freePort();
     proc = spawn(xos, ['serve'], {
@@ -83,11 +86,10 @@ describe('connecting the lab cluster with the xos command', { skip: labSkip }, (
     });
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 60_000;
-    while (!/is listening on/.test(out)) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`xos serve did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => `xos serve to listen:\n${out}`, () => {
+      if (proc.exitCode !== null) throw new Error(`xos serve exited (${proc.exitCode}):\n${out}`);
+      return /is listening on/.test(out);
+    }, { ms: 60_000, everyMs: 100 });
   });
   after(async () => {
     if (proc && proc.exitCode === null) {
@@ -102,7 +104,7 @@ describe('connecting the lab cluster with the xos command', { skip: labSkip }, (
   test('controller add checks the connection and prints the status', async () => {
     const pwFile = path.join(tmp, 'lab-password');
     fs.writeFileSync(pwFile, l.admin.password + '\n', { mode: 0o600 });
-    const r = await cli([...addArgs('lab'), '--password-file', pwFile, '--wait', '90']);
+    const r = await cli([...addArgs('lab'), '--password-file', pwFile, '--wait', waitSeconds()]);
     assert.match(r.stdout, /^created controller (\d+) \(lab\)$/m);
     assert.match(r.stdout, /checking the connection to http:\/\/127\.0\.0\.1:\d+\/v3/);
     assert.match(r.stdout, /controller lab: 1 - OK \(Nova 2\.\d+; \d+ of \d+ compute hosts up/);
@@ -116,7 +118,7 @@ describe('connecting the lab cluster with the xos command', { skip: labSkip }, (
   });
 
   test('a wrong password fails with the reason and a non-zero exit, without the password', async () => {
-    const e = await fails([...addArgs('lab-wrong'), '--wait', '90'], { XOS_CONTROLLER_PASSWORD: 'not-the-lab-password' });
+    const e = await fails([...addArgs('lab-wrong'), '--wait', waitSeconds()], { XOS_CONTROLLER_PASSWORD: 'not-the-lab-password' });
     assert.equal(e.code, 1);
     assert.match(e.stderr, /controller lab-wrong: the connection check failed: 2 - cannot log in to http:\S+ as admin: Keystone refused the controller's admin credentials/);
     assert.match(e.stderr, /xos delete controller \d+/);

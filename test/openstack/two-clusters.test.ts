@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { controllerBody, lab, labClient, labSkip, type Lab } from '../helpers/lab.js';
+import { scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
 
@@ -19,7 +20,7 @@ const LAB2_OFFSET = process.env.OSLAB2_PORT_OFFSET ?? '22000';
 const exec = promisify(execFile);
 const APIS = ['keystone', 'nova-api', 'neutron-server', 'glance-api', 'placement-api'];
 const svc = (action: 'stop' | 'start', name: string) =>
-  exec('bash', ['scripts/openstack-lab/svc.sh', action, name], { env: { ...process.env, OSLAB_DIR: LAB2, OSLAB_PORT_OFFSET: LAB2_OFFSET }, timeout: 180_000 });
+  exec('bash', ['scripts/openstack-lab/svc.sh', action, name], { env: { ...process.env, OSLAB_DIR: LAB2, OSLAB_PORT_OFFSET: LAB2_OFFSET }, timeout: scaled(240_000) });
 
 describe('two clusters, one of them failing', { skip: labSkip }, () => {
   let s: TestServer;
@@ -34,14 +35,14 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     return r.body;
   };
   const get = async (plural: string, id: number) => (await s.call(ADMIN, 'GET', `/api/core/${plural}/${id}`)).body;
+  // Budgets are for an idle machine; helpers/wait.ts stretches them under load.
   const settle = async (id: number, done: (r: any) => boolean, what: string, ms = 150_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
+    let last = '';
+    return until(() => `${what} (instance ${id}: ${last})`, async () => {
       const r = await get('instances', id);
-      if (done(r)) return r;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${r.backend_status}`);
-      await new Promise((res) => setTimeout(res, 500));
-    }
+      last = r.backend_status;
+      return done(r) && r;
+    }, { ms });
   };
   const instance = (dep: number) => post('instances', { slice: ids.slice, deployment: dep, image: ids.image, flavor: 1 });
 
@@ -49,7 +50,7 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     l1 = lab();
     l2 = lab(LAB2);
     s = await startTestServer('pglite');
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 20_000 }), { tickMs: 250, backoff: { baseSeconds: 1, capSeconds: 5 } });
+    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), { tickMs: 250, backoff: { baseSeconds: 1, capSeconds: 5 } });
     await engine.start();
     const site = await post('sites', { name: `Two ${run}`, login_base: `two${run}` });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
@@ -72,12 +73,10 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     await svc('start', 'nova-compute-compute2').catch(() => {});
     if (s && ids.slice) {
       await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`);
-      const end = Date.now() + 120_000;
-      while (Date.now() < end) {
+      await until('the slice purged', async () => {
         const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice]);
-        if (n === 0) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+        return n === 0;
+      }, { ms: 180_000 }).catch((e: Error) => console.log(`cleanup incomplete: ${e.message}`)); // the next run's names differ
     }
     await engine?.stop();
     await s?.close();
@@ -101,7 +100,7 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
       b = await instance(ids.dep_b);
       await settle(a.id, (r) => r.backend_code === 1, 'the healthy cluster');
       const healthyAfter = Date.now() - t0;
-      const failing = await settle(b.id, (r) => r.backend_code === 2, 'the error on the broken cluster', 60_000);
+      const failing = await settle(b.id, (r) => r.backend_code === 2, 'the error on the broken cluster', 90_000);
       assert.equal(failing.backend_reason, 'transient');
       // XOS may fail to log in itself, or (with a token still valid) hear from Nova that Nova
       // cannot reach Keystone: either way the status says what is wrong, in plain words.
@@ -113,7 +112,7 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     } finally {
       for (const api of APIS) await svc('start', api);
     }
-    await settle(b.id, (r) => r.backend_code === 1, 'recovery after Keystone is back', 120_000);
+    await settle(b.id, (r) => r.backend_code === 1, 'recovery after Keystone is back', 180_000);
   });
 
   test('with nova-compute stopped, a new instance ends in error with the reason', async () => {
@@ -122,14 +121,13 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     try {
     // Nova marks a compute service down only after its heartbeats stop (service_down_time).
     const cloud = labClient(l2);
-    const end = Date.now() + 150_000;
-    while ((await cloud.compute.listServices({ binary: 'nova-compute' })).some((c) => c.state === 'up')) {
-      if (Date.now() > end) throw new Error('nova-compute never went down');
-      await new Promise((r) => setTimeout(r, 2000));
-    }
+    await until('Nova to see both nova-compute services down', async () => (await cloud.compute.listServices({ binary: 'nova-compute' })).every((c) => c.state !== 'up'), { ms: 150_000, everyMs: 2000 });
     const c = await instance(ids.dep_b);
-    const failed = await settle(c.id, (r) => r.backend_code === 2, 'the failed boot', 90_000);
-    assert.match(failed.backend_status, /^2 - server two\w+_x-\d+: No valid host was found.*\(nova-compute on compute1 is down, compute2 is down\)/);
+    const failed = await settle(c.id, (r) => r.backend_code === 2, 'the failed boot', 120_000);
+    // (Nova lists the hosts in no fixed order)
+    const down = /^2 - server two\w+_x-\d+: No valid host was found.*\(nova-compute on (.*)\)$/.exec(failed.backend_status);
+    assert.ok(down, failed.backend_status);
+    assert.deepEqual(down[1].split(', ').sort(), ['compute1 is down', 'compute2 is down']);
     assert.ok(!/Traceback|Exception\(/.test(failed.backend_status), 'a message for people, not a stack trace');
     } finally {
       await svc('start', 'nova-compute-compute1');
