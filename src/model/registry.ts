@@ -23,6 +23,16 @@ for (const m of models)
     if (m.fields[f] !== d) throw new Error(`model ${m.name}: field "${f}" is reserved for every ${m.synced ? 'synced ' : ''}row`);
 
 const byName = new Map(models.map((m) => [m.name, m]));
+
+// `rollsUpTo` and `includes` name a reference to the row they speak of.
+for (const m of models) {
+  if (m.rollsUpTo && m.fields[m.rollsUpTo]?.type !== 'ref') throw new Error(`model ${m.name}: rollsUpTo "${m.rollsUpTo}" is not a reference`);
+  for (const inc of m.includes ?? []) {
+    const f = byName.get(inc.model)?.fields[inc.field];
+    if (f?.type !== 'ref' || f.ref !== m.name) throw new Error(`model ${m.name}: includes ${inc.model}.${inc.field}, which is not a reference to ${m.name}`);
+    if (!m.synced) throw new Error(`model ${m.name}: only synced models can include rows of others`);
+  }
+}
 const byPlural = new Map(models.map((m) => [m.plural, m]));
 
 export function model(name: string): ModelDef {
@@ -38,4 +48,16 @@ export function referencesTo(name: string): { model: ModelDef; field: string }[]
   for (const m of models)
     for (const [f, d] of Object.entries(m.fields)) if (d.type === 'ref' && d.ref === name) out.push({ model: m, field: f });
   return out;
+}
+
+// Link models whose rows hold the state of a `name` row on one controller (ControllerSlice for
+// Slice): when the row's desired state changes, so does theirs.
+export function linksTo(name: string): { model: ModelDef; field: string }[] {
+  return models.filter((m) => m.rollsUpTo && m.fields[m.rollsUpTo].ref === name).map((m) => ({ model: m, field: m.rollsUpTo! }));
+}
+
+// Synced models whose desired state includes rows of `name` (Image for ImageDeployment), with
+// the field of `name` that points at them.
+export function includedIn(name: string): { model: ModelDef; field: string }[] {
+  return models.flatMap((m) => (m.includes ?? []).filter((i) => i.model === name).map((i) => ({ model: m, field: i.field })));
 }

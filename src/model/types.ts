@@ -95,6 +95,9 @@ export interface ModelDef {
   validate?: Validator;
   derive?: Deriver;
   rollsUpTo?: string; // a link row's state is part of the status of the row this field names
+  // Rows of other models that are part of this row's desired state (an ImageDeployment says in
+  // which deployment an Image must be): one coming, changing or going makes this row pending.
+  includes?: readonly { model: string; field: string }[];
   deploymentAcl?: string; // creating a row needs the access list of the deployment in this field
   nav?: NavGroup;
   listFields?: readonly string[]; // columns a table shows by default

@@ -2,7 +2,7 @@
 // write is one transaction that validates the whole row, checks references and uniqueness, bumps
 // `updated` and `version`, records an audit entry and emits a change notice.
 import { checkInput } from '../model/jsonschema.js';
-import { model as modelNamed, referencesTo } from '../model/registry.js';
+import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model/registry.js';
 import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
@@ -183,6 +183,7 @@ export class Store {
       );
       await this.audit(tx, actor, 'create', m, row.id as number, redact(m, input));
       await this.notify(tx, { model: m.name, id: row.id as number, op: "create", version: Number(row.version) });
+      await this.touchWholes(tx, m, [row]);
       return this.present(m, row);
     });
   }
@@ -221,6 +222,9 @@ export class Store {
       for (const f of Object.keys(changed)) diff[f] = [before[f], row[f]];
       await this.audit(tx, actor, 'update', m, id, redact(m, diff));
       await this.notify(tx, { model: m.name, id, op: 'update', version: row.version as number });
+      // Its link rows carry the change to each controller (a Slice's quota via its ControllerSlices).
+      if (m.synced) for (const l of linksTo(m.name)) await this.markPending(tx, l.model, sql`${ident(l.field)} = ${id}`);
+      await this.touchWholes(tx, m, [before, row]);
       return this.present(m, row);
     });
   }
@@ -256,6 +260,7 @@ export class Store {
           const [u] = await this.run(tx, sql`UPDATE ${ident(dep.table)} SET ${ident(field)} = NULL, updated = now(), version = version + 1 WHERE id = ${r.id} RETURNING version`);
           await this.audit(tx, actor, 'update', dep, r.id as number, { [field]: [row.id, null], reason: `${title} deleted` });
           await this.notify(tx, { model: dep.name, id: r.id as number, op: 'update', version: u.version as number });
+          await this.touchWholes(tx, dep, [r]);
         }
       }
     }
@@ -263,6 +268,28 @@ export class Store {
     const [u] = await this.run(tx, sql`UPDATE ${ident(m.table)} SET deleted = true, updated = now(), version = version + 1${resetSync} WHERE id = ${row.id} RETURNING version`);
     await this.audit(tx, actor, 'delete', m, row.id as number, path.length ? { cascade_from: path[path.length - 1] } : null);
     await this.notify(tx, { model: m.name, id: row.id as number, op: 'delete', version: u.version as number });
+    await this.touchWholes(tx, m, [row]);
+  }
+
+  // A write can change the desired state of rows it does not name: the link rows of a synced
+  // object that changed, and the synced object a row is part of (ModelDef.includes: an
+  // ImageDeployment's Image). They become pending in the same transaction, as their own change
+  // would make them: `updated` moves and the backoff is lifted, so a terminal error is retried
+  // and a reconcile already running keeps the row pending (it records the older `updated`).
+  private async markPending(tx: Queryable, m: ModelDef, where: Frag) {
+    const rows = await this.run<{ id: number; version: number }>(
+      tx,
+      sql`UPDATE ${ident(m.table)} SET updated = now(), version = version + 1, next_retry = NULL, retry_count = 0 WHERE ${where} AND deleted = false RETURNING id, version`,
+    );
+    for (const r of rows) await this.notify(tx, { model: m.name, id: Number(r.id), op: 'update', version: Number(r.version) });
+  }
+
+  // The synced rows that `rows` (a row of m before and after a write) are part of.
+  private async touchWholes(tx: Queryable, m: ModelDef, rows: (Row | null)[]) {
+    for (const { model: whole, field } of includedIn(m.name)) {
+      const ids = [...new Set(rows.map((r) => r?.[field]).filter((v) => v != null).map(Number))];
+      if (ids.length) await this.markPending(tx, whole, sql`id = ANY(${ids})`);
+    }
   }
 
   // Derive fields, then check what a schema cannot: references, uniqueness, the model's rules.

@@ -1,6 +1,7 @@
 // The synchronizer against the real test cluster: XOS objects become Keystone projects, users,
 // role assignments, a Glance image, a Neutron network and ACTIVE Nova servers, checked through
-// the OpenStack API; deleting them removes what was made.
+// the OpenStack API; changes reach the cluster (a slice's quota, an image enabled in a
+// deployment) without waiting for the periodic resync; deleting them removes what was made.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -38,7 +39,13 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
   before(async () => {
     const l = lab();
     s = await startTestServer('pglite');
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), { tickMs: 250, backoff: { baseSeconds: 2, capSeconds: 10 } });
+    // No periodic resync while this runs (the drift test asks for one): what reaches the cluster
+    // here is carried by the change itself.
+    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), {
+      tickMs: 250,
+      resyncSeconds: 24 * 3600,
+      backoff: { baseSeconds: 2, capSeconds: 10 },
+    });
     await engine.start();
     cloud = labClient(l);
     const site = await post('sites', { name: `Lab ${run}`, login_base: `lab${run}` });
@@ -118,7 +125,7 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     await cloud.compute.servers.delete(before.instance_uuid);
     await until('the server gone out of band', async () => cloud.compute.servers.get(before.instance_uuid).then((sv) => sv.status === 'DELETED', () => true), 60_000);
     // as if the last check were long ago: the resync re-reads it
-    await s.store.db.query("UPDATE instances SET last_sync = now() - interval '1 hour' WHERE id = $1", [ids.a]);
+    await s.store.db.query("UPDATE instances SET last_sync = now() - interval '2 days' WHERE id = $1", [ids.a]);
     await engine.resync();
     const after = await until(statusOf('instances', ids.a), async () => {
       const r = await get('instances', ids.a);
@@ -127,6 +134,46 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     assert.equal((await cloud.compute.servers.get(after.instance_uuid)).status, 'ACTIVE');
     const all = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `instance/${ids.a}`, name: `lab${run}_web-${ids.a}`, all_tenants: true });
     assert.deepEqual(all.map((x) => x.id), [after.instance_uuid]);
+  });
+
+  test("changing the slice's max_instances changes its project's Nova quota", async () => {
+    const [cs] = (await s.call(ADMIN, 'GET', `/api/core/controllerslices?slice=${ids.slice}`)).body.items;
+    assert.equal((await cloud.compute.getQuotaSet(cs.tenant_id)).instances, 5);
+    assert.equal((await s.call(ADMIN, 'PATCH', `/api/core/slices/${ids.slice}`, { max_instances: 7 })).status, 200);
+    let seen: number | undefined;
+    await until(async () => `Nova's instances quota of the project to be 7 (it is ${seen})`, async () => (seen = (await cloud.compute.getQuotaSet(cs.tenant_id)).instances) === 7, 60_000);
+    const link = await until('the ControllerSlice in sync again', async () => {
+      const r = (await s.call(ADMIN, 'GET', `/api/core/controllerslices/${cs.id}`)).body;
+      return r.backend_code === 1 && r.enacted && new Date(r.enacted) >= new Date(r.updated) && r;
+    }, 60_000);
+    assert.equal(link.tenant_id, cs.tenant_id, 'the same project');
+  });
+
+  test('enabling an image in a deployment uploads it to Glance, without waiting for the resync', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'later.img');
+    fs.writeFileSync(file, crypto.randomBytes(32 * 1024));
+    const name = `later-${run}`;
+    const image = await post('images', { name, disk_format: 'raw', container_format: 'bare', path: file });
+    // The image is synced on its own first, where no cluster needs it yet
+    const alone = await until(statusOf('images', image.id), async () => { const r = await get('images', image.id); return r.backend_code === 1 && r; }, 60_000);
+    assert.equal(alone.backend_status, '1 - OK (no controller needs it yet)');
+    assert.equal((await s.call(ADMIN, 'GET', `/api/core/controllerimages?image=${image.id}`)).body.total, 0);
+    // then enabled in the deployment: it goes to the deployment's cluster
+    await post('imagedeployments', { image: image.id, deployment: ids.dep });
+    const inGlance = await until(statusOf('images', image.id), async () => {
+      for await (const i of cloud.image.list({ name })) if (i.status === 'active') return i;
+      return null;
+    }, 90_000);
+    const [ci] = await until('its ControllerImage in sync', async () => {
+      const items = (await s.call(ADMIN, 'GET', `/api/core/controllerimages?image=${image.id}`)).body.items;
+      return items.length === 1 && items[0].backend_code === 1 && items;
+    }, 60_000);
+    assert.equal(ci.controller, ids.ctl);
+    assert.equal(ci.glance_image_id, inGlance.id);
+    assert.deepEqual(inGlance.tags.sort(), ['xos', `xos-image-${image.id}`].sort());
+    // deleting the image removes it from Glance again
+    assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/images/${image.id}`)).status, 204);
+    await until('the image gone from Glance', async () => cloud.image.get(inGlance.id).then((i) => i.status === 'deleted', (e: { status: number }) => e.status === 404), 90_000);
   });
 
   test('deleting the slice removes its servers, network and project, then the rows', async () => {

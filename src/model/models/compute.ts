@@ -9,6 +9,7 @@ export const Image: ModelDef = {
   titleField: 'name',
   nav: 'Compute',
   synced: true,
+  includes: [{ model: 'ImageDeployment', field: 'image' }], // the deployments whose clusters get it
   fields: {
     ...baseFields,
     ...syncFields,

@@ -85,6 +85,7 @@ export const Site: ModelDef = {
   titleField: 'name',
   nav: 'Infrastructure',
   synced: true,
+  includes: [{ model: 'SiteDeployment', field: 'site' }], // the controllers that serve it
   fields: {
     ...baseFields,
     ...syncFields,

@@ -105,6 +105,7 @@ export const Slice: ModelDef = {
   titleField: 'name',
   nav: 'Tenancy',
   synced: true,
+  includes: [{ model: 'NetworkSlice', field: 'slice' }], // the networks its instances join
   fields: {
     ...baseFields,
     ...syncFields,

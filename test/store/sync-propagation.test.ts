@@ -1,0 +1,200 @@
+// A change reaches the rows that carry it to the clusters, on every backend: changing a synced
+// object makes its link rows pending (a Slice's max_instances reaches each ControllerSlice), and
+// a row that is part of a synced object's desired state (ModelDef.includes: an ImageDeployment
+// of an Image) makes that object pending when it comes, changes or goes. The reconcilers are
+// scripted, except the Image's own (its policy adds a ControllerImage per enabled deployment).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backends, openTestStore, type TestStore } from '../helpers/xos.js';
+import { model } from '../../src/model/registry.js';
+import { SYSTEM } from '../../src/store/repository.js';
+import { Engine } from '../../src/sync/engine.js';
+import type { Outcome, Reconciler } from '../../src/sync/types.js';
+import type { Row } from '../../src/model/types.js';
+import { aggregateReconcilers } from '../../src/openstack/reconcilers/aggregate.js';
+
+type Call = { controller: number; value: unknown };
+
+// A link reconciler that records what it saw of its parent and then does what `outcome` says.
+function linkReconciler(name: string, parent: string, field: string, seen: (row: Row, parentRow: Row | null) => unknown, calls: Call[], outcome = async (): Promise<Outcome> => ({ kind: 'done' })): Reconciler {
+  return {
+    model: model(name),
+    controllerOf: async (row) => Number(row.controller),
+    reconcile: async (row, ctx) => {
+      calls.push({ controller: Number(row.controller), value: seen(row, await ctx.get(parent, Number(row[field]))) });
+      return outcome();
+    },
+    remove: async () => ({ kind: 'done' }),
+  };
+}
+
+// Scans until nothing more is pending for these reconcilers (the engine is not started, so its
+// own wake-ups are off: each round is one look).
+async function settle(engine: Engine, rounds = 10) {
+  for (let i = 0; i < rounds; i++) {
+    const n = await engine.scan();
+    await engine.idle();
+    if (n === 0) return i;
+  }
+  throw new Error(`still claiming rows after ${rounds} rounds`);
+}
+
+const pending = (r: Row) => r.enacted == null || new Date(r.enacted as string) < new Date(r.updated as string);
+
+for (const backend of backends) {
+  describe(`changes reach the link rows on ${backend}`, () => {
+    let t: TestStore;
+    const ids: Record<string, number> = {};
+    const create = async (name: string, values: Row) => Number((await t.store.create(model(name), values, SYSTEM)).id);
+    const raw = async (name: string, id: number) => (await t.store.raw(model(name), id))!;
+
+    before(async () => {
+      t = await openTestStore(backend);
+      ids.dep = await create('Deployment', { name: 'dep-prop' });
+      ids.c1 = await create('Controller', { name: 'c1', deployment: ids.dep, auth_url: 'http://127.0.0.1:9/v3', admin_user: 'admin', admin_password: 'pw' });
+      ids.c2 = await create('Controller', { name: 'c2', deployment: ids.dep, auth_url: 'http://127.0.0.1:9/v3', admin_user: 'admin', admin_password: 'pw' });
+      ids.site = await create('Site', { name: 'Prop', login_base: 'prop' });
+      ids.slice = await create('Slice', { name: 'prop_web', site: ids.site, max_instances: 10 });
+      ids.cs1 = await create('ControllerSlice', { controller: ids.c1, slice: ids.slice });
+      ids.cs2 = await create('ControllerSlice', { controller: ids.c2, slice: ids.slice });
+    });
+    after(() => t.close());
+
+    test("changing a slice's max_instances reconciles its ControllerSlices with the new value, once", async () => {
+      const calls: Call[] = [];
+      const engine = new Engine(t.store, [linkReconciler('ControllerSlice', 'Slice', 'slice', (_r, s) => s?.max_instances, calls)]);
+      await settle(engine);
+      assert.deepEqual(calls.map((c) => c.value), [10, 10]);
+      assert.ok(!pending(await raw('ControllerSlice', ids.cs1)));
+
+      const before = await raw('ControllerSlice', ids.cs1);
+      await t.store.update(model('Slice'), ids.slice, { max_instances: 3 }, SYSTEM);
+      const after = await raw('ControllerSlice', ids.cs1);
+      assert.ok(pending(after), 'the link row is pending');
+      assert.equal(Number(after.version), Number(before.version) + 1);
+      assert.equal(new Date(after.updated as string).getTime(), new Date((await raw('Slice', ids.slice)).updated as string).getTime());
+      assert.equal(after.backend_code, 1, 'it still counts as ready for what depends on it (instances keep going)');
+      calls.length = 0;
+      await settle(engine);
+      assert.deepEqual(calls.map((c) => [c.controller, c.value]).sort(), [[ids.c1, 3], [ids.c2, 3]]);
+      // and that was all: nothing goes round again
+      calls.length = 0;
+      assert.equal(await settle(engine), 0);
+      assert.equal(calls.length, 0);
+      // a change that is no change touches nothing
+      await t.store.update(model('Slice'), ids.slice, { max_instances: 3 }, SYSTEM);
+      assert.ok(!pending(await raw('ControllerSlice', ids.cs1)));
+    });
+
+    test('a link row in terminal error is retried when its parent changes', async () => {
+      const calls: Call[] = [];
+      let fail = true;
+      const engine = new Engine(t.store, [
+        linkReconciler('ControllerSlice', 'Slice', 'slice', (_r, s) => s?.description, calls, async () =>
+          fail ? { kind: 'error', message: 'quota refused', reason: 'configuration', terminal: true } : { kind: 'done' },
+        ),
+      ]);
+      await t.store.update(model('Slice'), ids.slice, { description: 'first' }, SYSTEM);
+      await settle(engine);
+      assert.equal((await raw('ControllerSlice', ids.cs1)).backend_reason, 'unrecoverable');
+      calls.length = 0;
+      await settle(engine);
+      assert.equal(calls.length, 0, 'a terminal error waits');
+      fail = false;
+      await t.store.update(model('Slice'), ids.slice, { description: 'second' }, SYSTEM);
+      await settle(engine);
+      assert.deepEqual(calls.map((c) => c.value), ['second', 'second']);
+      assert.equal((await raw('ControllerSlice', ids.cs1)).backend_code, 1);
+    });
+
+    test('a change made while a link row is being reconciled keeps it pending', async () => {
+      const calls: Call[] = [];
+      const gate: { open?: () => void } = {};
+      let held = false;
+      const engine = new Engine(t.store, [
+        linkReconciler('ControllerSlice', 'Slice', 'slice', (_r, s) => s?.max_instances, calls, async () => {
+          if (!held) {
+            held = true; // the first reconcile waits until the slice has changed again
+            await new Promise<void>((r) => (gate.open = r));
+          }
+          return { kind: 'done' };
+        }),
+      ], { perController: 1 });
+      await t.store.update(model('Slice'), ids.slice, { max_instances: 4 }, SYSTEM);
+      const scanning = engine.scan();
+      while (!gate.open) await new Promise((r) => setTimeout(r, 5));
+      await t.store.update(model('Slice'), ids.slice, { max_instances: 5 }, SYSTEM); // while one link is in flight, having read 4
+      gate.open();
+      await scanning;
+      await engine.idle();
+      const first = calls[0].controller === ids.c1 ? ids.cs1 : ids.cs2;
+      assert.ok(pending(await raw('ControllerSlice', first)), 'the reconcile that read 4 did not make the row look done');
+      calls.length = 0;
+      await settle(engine);
+      assert.ok(calls.some((c) => c.value === 5 && (c.controller === ids.c1 ? ids.cs1 : ids.cs2) === first));
+      assert.ok(calls.every((c) => c.value === 5));
+      assert.ok(!pending(await raw('ControllerSlice', ids.cs1)) && !pending(await raw('ControllerSlice', ids.cs2)));
+    });
+
+    test('deleted link rows are left alone', async () => {
+      const id = await create('ControllerSite', { controller: ids.c1, site: ids.site });
+      await t.store.delete(model('ControllerSite'), id, SYSTEM);
+      const before = await raw('ControllerSite', id);
+      await t.store.update(model('Site'), ids.site, { name: 'Prop 2' }, SYSTEM);
+      const after = await raw('ControllerSite', id);
+      assert.equal(after.version, before.version);
+    });
+
+    test('enabling an image in a deployment makes the Image pending, and its policy adds a ControllerImage per controller there', async () => {
+      const calls: Call[] = [];
+      const image = aggregateReconcilers().find((r) => r.model.name === 'Image')!;
+      const engine = new Engine(t.store, [image, linkReconciler('ControllerImage', 'Image', 'image', (_r, i) => i?.name, calls)]);
+      const img = await create('Image', { name: 'prop-img', disk_format: 'raw', container_format: 'bare' });
+      await settle(engine);
+      const alone = await raw('Image', img);
+      assert.equal(alone.backend_status, '1 - OK (no controller needs it yet)');
+      assert.ok(!pending(alone));
+
+      const en = await create('ImageDeployment', { image: img, deployment: ids.dep });
+      assert.ok(pending(await raw('Image', img)), 'enabling it changed what the image must be');
+      await settle(engine);
+      const links = (await t.store.list(model('ControllerImage'), { filters: { image: String(img) } })).items;
+      assert.deepEqual(links.map((l) => l.controller).sort(), [ids.c1, ids.c2].sort());
+      assert.deepEqual(calls.map((c) => c.value), ['prop-img', 'prop-img']);
+      // the image's roll-up waited 2 s for its links; as if that time had passed:
+      await t.store.db.query('UPDATE images SET next_retry = NULL WHERE id = $1', [img]);
+      await settle(engine);
+      assert.match(String((await raw('Image', img)).backend_status), /^1 - OK on c[12], c[12]$/);
+
+      // disabling it is a change of the image's desired state too
+      const v = Number((await raw('Image', img)).version);
+      await t.store.delete(model('ImageDeployment'), en, SYSTEM);
+      const gone = await raw('Image', img);
+      assert.ok(pending(gone));
+      assert.equal(Number(gone.version), v + 1);
+    });
+
+    test('a site deployment marks its site pending, a network joined to a slice the slice', async () => {
+      await settle(new Engine(t.store, aggregateReconcilers().filter((r) => ['Site', 'Slice'].includes(r.model.name))));
+      assert.ok(!pending(await raw('Site', ids.site)) && !pending(await raw('Slice', ids.slice)));
+      const synced = () => t.store.db.query('UPDATE sites SET enacted = updated WHERE id = $1', [ids.site]);
+      const sd = await create('SiteDeployment', { site: ids.site, deployment: ids.dep, controller: ids.c1 });
+      assert.ok(pending(await raw('Site', ids.site)));
+      await synced();
+      await t.store.update(model('SiteDeployment'), sd, { controller: ids.c2 }, SYSTEM);
+      assert.ok(pending(await raw('Site', ids.site)));
+      // deleting the controller clears the site deployment's reference to it: a change as well
+      await synced();
+      await t.store.delete(model('Controller'), ids.c2, SYSTEM);
+      assert.equal((await raw('SiteDeployment', sd)).controller, null);
+      assert.ok(pending(await raw('Site', ids.site)));
+
+      const [tpl] = (await t.store.list(model('NetworkTemplate'), { filters: { name: 'Private' } })).items;
+      const other = await create('Slice', { name: 'prop_db', site: ids.site });
+      const net = await create('Network', { name: 'prop-db-net', template: Number(tpl.id), owner: other, permit_all_slices: true });
+      await t.store.db.query('UPDATE slices SET enacted = updated WHERE id = $1', [ids.slice]);
+      await create('NetworkSlice', { network: net, slice: ids.slice });
+      assert.ok(pending(await raw('Slice', ids.slice)));
+    });
+  });
+}
