@@ -2,13 +2,19 @@
 // node when it names one, on the slice's networks, with the slice members' SSH keys in its
 // user data and metadata xos-id=instance/<id>. The server is looked up by that metadata before
 // one is created, so a crash after the create call is adopted, never duplicated.
+// On a public network, when an address pool serves the controller, the instance's address comes
+// from XOS: it is allocated first, then a port with exactly that address is made on the pool's
+// external network (found again by its name and tag after a crash) and the server boots with it.
+// Nova does not delete ports it was given, so removal deletes that port once the server is gone,
+// and only then gives the address back.
 import { model } from '../../model/registry.js';
 import type { Row } from '../../model/types.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
-import { collect, encodeUserData, type OpenStackClient, type Server } from '../client/index.js';
+import { collect, encodeUserData, OpenStackError, type OpenStackClient, type Port, type Server } from '../client/index.js';
+import type { ServerNetworks } from '../client/services/compute.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
-import { controllerForInstance, notReady } from './links.js';
+import { controllerForInstance, notReady, xosTag } from './links.js';
 
 const xosId = (id: unknown) => `instance/${id}`;
 
@@ -72,6 +78,9 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
       const nets = await sliceNetworks(slice, ctx);
       const netLinks = [];
       for (const n of nets) netLinks.push({ n, link: await ctx.ensure('ControllerNetwork', { controller: controller.id, network: n.id }) });
+      const publicNets = await publicNetworks(nets, ctx);
+      const pool = publicNets.size ? await ctx.addresses.poolFor(controller) : null;
+      const poolLink = pool ? await ctx.ensure('ControllerAddressPool', { controller: controller.id, address_pool: pool.id }) : null;
       const wait =
         notReady(sliceLink, `slice ${slice.name}'s project on ${controller.name}`) ??
         notReady(imageLink, `image ${image.name} on ${controller.name}`) ??
@@ -93,11 +102,32 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
         if (!server) {
           let node: Row | null = null;
           if (inst.node != null) node = await ctx.get('Node', Number(inst.node));
+          let publicPort: Port | null = null;
+          if (pool && poolLink) {
+            const w = notReady(poolLink, `address pool ${pool.name} on ${controller.name}`);
+            if (w) return w;
+            for (const { n, link } of netLinks) {
+              const shared = publicNets.get(Number(n.id));
+              if (shared !== undefined && link.net_id !== poolLink.net_id)
+                throw new SyncError(`network ${n.name} is on the cluster network "${shared}", but pool ${pool.name} serves "${pool.network_name}" on ${controller.name}`, 'configuration');
+            }
+            const a = await ctx.addresses.allocate(Number(pool.id), { instance: Number(inst.id) });
+            if (!a.ok) throw new SyncError(a.message, 'configuration');
+            publicPort = await ensurePublicPort(admin, {
+              name: publicPortName(slice, inst),
+              tag: xosTag('instance', inst.id),
+              netId: String(poolLink.net_id),
+              subnetId: String(poolLink.subnet_id),
+              project: String(sliceLink.tenant_id),
+              address: a.address,
+              pool: String(pool.name),
+            });
+          }
           server = await cloud.compute.servers.create({
             name,
             flavorRef: await flavorId(admin, flavor),
             imageRef: String(imageLink.glance_image_id),
-            networks: netLinks.length ? netLinks.map(({ link }) => ({ uuid: String(link.net_id) })) : 'none',
+            networks: bootNetworks(netLinks.map(({ link }) => String(link.net_id)), publicPort),
             ...(node ? { availability_zone: `nova:${node.name}` } : {}),
             metadata: { 'xos-id': xosId(inst.id), 'xos-slice': String(slice.name) },
             user_data: encodeUserData(userData(inst, slice, await sshKeys(inst, slice, ctx))),
@@ -106,7 +136,7 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
         }
         const fields = { instance_uuid: server.id, instance_name: name, instance_id: server['OS-EXT-SRV-ATTR:instance_name'] ?? null, ip: firstAddress(server) };
         if (server.status === 'ACTIVE') {
-          await recordPorts(inst, server, admin, ctx);
+          await recordPorts(inst, server, admin, ctx, netLinks);
           return { kind: 'done', fields };
         }
         return { kind: 'requeue', afterSeconds: 2, message: `server ${name} is ${server.status}`, fields };
@@ -116,7 +146,10 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
     },
     remove: async (inst, ctx) => {
       const controller = await controllerForInstance(inst, ctx);
-      if (!controller) return { kind: 'done' };
+      if (!controller) {
+        await ctx.addresses.release(Number(inst.id), null);
+        return { kind: 'done' };
+      }
       const admin = clientFor(controller, ctx, opts);
       try {
         // The recorded server first; the metadata search (narrowed by name) for a crash before it was recorded.
@@ -127,7 +160,12 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
         const servers = recorded
           ? [recorded]
           : await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), all_tenants: true, ...(slice ? { name: `${slice.name}-${inst.id}` } : {}) });
-        if (!servers.length) return { kind: 'done' };
+        if (!servers.length) {
+          // The server is gone: its public port now (Nova leaves ports it was given), then the address.
+          if (slice) await removePublicPorts(admin, inst, slice);
+          await ctx.addresses.release(Number(inst.id), null);
+          return { kind: 'done' };
+        }
         for (const s of servers) if (s.status !== 'DELETED') await admin.compute.servers.delete(s.id, { ignoreMissing: true });
         return { kind: 'requeue', afterSeconds: 1, message: 'server is being deleted' };
       } catch (e) {
@@ -156,13 +194,62 @@ async function sliceNetworks(slice: Row, ctx: SyncContext): Promise<Row[]> {
   return [...own, ...joined];
 }
 
-async function recordPorts(inst: Row, server: Server, admin: OpenStackClient, ctx: SyncContext) {
-  const links = await ctx.find('ControllerNetwork', {});
+async function recordPorts(inst: Row, server: Server, admin: OpenStackClient, ctx: SyncContext, netLinks: { n: Row; link: Row }[]) {
   for await (const p of admin.network.ports.list({ device_id: server.id })) {
-    const link = links.find((l) => l.net_id === p.network_id);
-    if (!link) continue;
-    const row = await ctx.ensure('Port', { network: link.network, instance: inst.id });
+    const hit = netLinks.find(({ link }) => link.net_id === p.network_id);
+    if (!hit) continue;
+    const row = await ctx.ensure('Port', { network: hit.n.id, instance: inst.id });
     const ip = p.fixed_ips[0]?.ip_address ?? null;
     if (row.ip !== ip || row.port_id !== p.id || row.mac !== p.mac_address) await ctx.setFields('Port', Number(row.id), { ip, port_id: p.id, mac: p.mac_address });
   }
+}
+
+// The slice's networks whose template is public, with the cluster network each names.
+async function publicNetworks(nets: Row[], ctx: SyncContext): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const n of nets) {
+    const t = await ctx.get('NetworkTemplate', Number(n.template));
+    if (t?.visibility === 'public') out.set(Number(n.id), String(t.shared_network_name ?? ''));
+  }
+  return out;
+}
+
+const publicPortName = (slice: Row, inst: Row) => `${slice.name}-${inst.id}-public`;
+
+// The port that carries an instance's public address: the one made before (by name and tag),
+// else a new one, made as admin in the slice's project with exactly the allocated address.
+async function ensurePublicPort(
+  admin: OpenStackClient,
+  o: { name: string; tag: string; netId: string; subnetId: string; project: string; address: string; pool: string },
+): Promise<Port> {
+  const fixed = [{ subnet_id: o.subnetId, ip_address: o.address }];
+  const has = (p: Port) => p.fixed_ips.some((f) => f.subnet_id === o.subnetId && f.ip_address === o.address);
+  const found = (await collect(admin.network.ports.list({ network_id: o.netId, name: o.name }))).filter((p) => p.description === o.tag);
+  const keep = found.find(has) ?? found[0];
+  for (const extra of found) if (extra !== keep && !extra.device_id) await admin.network.ports.delete(extra.id, { ignoreMissing: true });
+  try {
+    if (keep) return has(keep) ? keep : await admin.network.ports.update(keep.id, { fixed_ips: fixed });
+    return await admin.network.ports.create({ network_id: o.netId, name: o.name, description: o.tag, project_id: o.project, fixed_ips: fixed });
+  } catch (e) {
+    if (e instanceof OpenStackError && e.status === 409 && /already allocated/i.test(e.serverMessage ?? ''))
+      throw new SyncError(`address ${o.address} of pool ${o.pool} is taken on the cluster by a port XOS did not make`, 'configuration', e.requestId ?? null);
+    throw e;
+  }
+}
+
+// Nova's networks for a new server: the public port where there is one, else the network.
+function bootNetworks(netIds: string[], publicPort: Port | null): ServerNetworks {
+  if (!netIds.length) return 'none';
+  const out: Exclude<ServerNetworks, string> = [];
+  for (const id of netIds) {
+    if (!publicPort || id !== publicPort.network_id) out.push({ uuid: id });
+    else if (!out.some((x) => 'port' in x)) out.push({ port: publicPort.id });
+  }
+  return out;
+}
+
+async function removePublicPorts(admin: OpenStackClient, inst: Row, slice: Row) {
+  const tag = xosTag('instance', inst.id);
+  for (const p of await collect(admin.network.ports.list({ name: publicPortName(slice, inst) })))
+    if (p.description === tag) await admin.network.ports.delete(p.id, { ignoreMissing: true });
 }
