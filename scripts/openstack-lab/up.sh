@@ -15,7 +15,9 @@
 # Environment:
 #   OSLAB_DIR (default /tmp/xos-oslab), OSLAB_PORT_OFFSET (default 21000),
 #   OSLAB_ADMIN_PASSWORD (default: generated once), OSLAB_REGION (default RegionOne),
-#   OSLAB_COMPUTE_DRIVER (default fake.FakeDriver; fake.SmallFakeDriver has 2 vCPUs)
+#   OSLAB_COMPUTE_DRIVER (default fake.FakeDriver; fake.SmallFakeDriver has 2 vCPUs),
+#   OSLAB_PORT_FORWARDING (default 1; 0 leaves out Neutron's port forwarding plugin,
+#                  remembered for later runs)
 #
 # Running it again is safe: it starts only what is not running. The result is
 # $OSLAB_DIR/admin-openrc and $OSLAB_DIR/cluster.json (auth URL, admin credentials,
@@ -133,6 +135,7 @@ step "APIs answer: glance :$LAB_PORT_GLANCE placement :$LAB_PORT_PLACEMENT nova 
 
 # 4. the cluster is usable once every compute and L2 agent reports in
 LAB_WAIT_HOSTS=$(compute_hosts | paste -sd' ') "$LAB_PYTHON" "$LAB_SCRIPTS/lib/wait_for_cluster.py"
+ensure_networks
 write_client_files
 step "cluster healthy"
 echo

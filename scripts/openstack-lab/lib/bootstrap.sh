@@ -111,6 +111,13 @@ register_catalog() {
   mark_done catalog "$key"
 }
 
+# the shared networks the clusters of the era had (nat-net), once Neutron answers
+ensure_networks() {
+  "$LAB_PYTHON" "$LAB_SCRIPTS/lib/ensure_networks.py" >> "$LAB_LOG/ensure-networks.log" 2>&1 ||
+    { tail -n 15 "$LAB_LOG/ensure-networks.log" >&2; fail "creating nat-net failed, see $LAB_LOG/ensure-networks.log"; }
+  step "$(tail -n 1 "$LAB_LOG/ensure-networks.log")"
+}
+
 # --- background jobs: several migrations at once use both cores
 
 declare -A LAB_JOBS=()

@@ -2,7 +2,24 @@
 # Writing the lab's configuration under $OSLAB_DIR/etc. The packages' own files in /etc
 # are left exactly as installed; only the api-paste pipelines are reused from there.
 
+# Neutron's port forwarding service plugin (API extension floating-ip-port-forwarding) is on
+# unless OSLAB_PORT_FORWARDING=0, so that a second lab can play a cluster without it. The
+# choice is remembered in the lab directory, like --computes: a later up.sh or svc.sh
+# restart without the variable keeps it.
+neutron_service_plugins() {
+  local pf=${OSLAB_PORT_FORWARDING:-}
+  [ -n "$pf" ] || pf=$(cat "$LAB_DIR/port-forwarding" 2>/dev/null || echo 1)
+  case $pf in
+    1) LAB_NEUTRON_SERVICE_PLUGINS=router,port_forwarding ;;
+    0) LAB_NEUTRON_SERVICE_PLUGINS=router ;;
+    *) fail "OSLAB_PORT_FORWARDING must be 0 or 1, got '$pf'" ;;
+  esac
+  echo "$pf" > "$LAB_DIR/port-forwarding"
+  export LAB_NEUTRON_SERVICE_PLUGINS
+}
+
 write_configs() {
+  neutron_service_plugins
   mkdir -p "$LAB_ETC"/{keystone,glance,placement,nova,neutron,rabbitmq}
   mkdir -p "$LAB_DATA"/keystone/{fernet-keys,credential-keys} \
            "$LAB_DATA"/glance/{images,staging,tasks} \
