@@ -6,6 +6,7 @@ import { keystoneReconcilers } from './reconcilers/keystone.js';
 import { glanceReconciler } from './reconcilers/glance.js';
 import { neutronReconciler } from './reconcilers/neutron.js';
 import { novaReconcilers } from './reconcilers/nova.js';
+import { portForwardingReconciler } from './reconcilers/port-forwarding.js';
 import { aggregateReconcilers } from './reconcilers/aggregate.js';
 import { addressPoolReconcilers } from './reconcilers/address-pool.js';
 import { models } from '../model/registry.js';
@@ -18,6 +19,7 @@ export function openstackReconcilers(opts: ConnectOptions = {}): Reconciler[] {
     glanceReconciler(opts),
     neutronReconciler(opts),
     ...novaReconcilers(opts),
+    portForwardingReconciler(opts), // Port rows: their network's port forwarding
     ...addressPoolReconcilers(opts),
   ];
   // The engine works through models in the registry's dependency order.

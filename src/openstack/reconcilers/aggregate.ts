@@ -67,7 +67,18 @@ const specs: Spec[] = [
         for (const c of await ctx.find('Controller', { deployment: en.deployment })) await ctx.ensure('ControllerImage', { controller: c.id, image: img.id });
     },
   },
-  { model: 'Network', link: { model: 'ControllerNetwork', field: 'network' } },
+  {
+    model: 'Network',
+    link: { model: 'ControllerNetwork', field: 'network' },
+    // A Port's forwarding follows its network's `ports`: a port last looked at before the
+    // network changed is due again, as if it had changed itself.
+    policy: async (n, ctx) => {
+      const changed = new Date(n.updated as string).getTime();
+      for (const p of await ctx.find('Port', { network: n.id }))
+        if (p.last_sync != null && new Date(p.last_sync as string).getTime() < changed)
+          await ctx.setFields('Port', Number(p.id), { updated: new Date(), next_retry: null, retry_count: 0 });
+    },
+  },
   { model: 'Flavor' }, // checked, or created, on each cluster when an instance uses it
 ];
 

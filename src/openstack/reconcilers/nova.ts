@@ -173,14 +173,7 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
       }
     },
   };
-
-  // Port rows record what Neutron gave a server; the Instance reconciler writes them.
-  const port: Reconciler = {
-    model: model('Port'),
-    reconcile: async () => ({ kind: 'done' }),
-    remove: async () => ({ kind: 'done' }), // a server's ports go with the server
-  };
-  return [instance, port];
+  return [instance];
 }
 
 // Networks an instance joins: the slice's own (autoconnect) and those it joined.
