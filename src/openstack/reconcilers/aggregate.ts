@@ -41,11 +41,14 @@ const specs: Spec[] = [
   {
     model: 'Slice',
     link: { model: 'ControllerSlice', field: 'slice' },
-    // Every slice has a private network (created on a cluster only when an instance goes there).
+    // Every slice has a private network and NAT access through the shared NAT network (made on a
+    // cluster only when an instance goes there).
     policy: async (s, ctx) => {
-      const [priv] = await ctx.find('NetworkTemplate', { name: 'Private' });
-      if (priv && !(await ctx.find('Network', { owner: s.id, template: priv.id })).length)
-        await ctx.ensure('Network', { name: `${s.name}-private`.slice(0, 32), template: priv.id, owner: s.id });
+      for (const [template, suffix] of [['Private', 'private'], ['Public shared IPv4', 'nat']]) {
+        const [t] = await ctx.find('NetworkTemplate', { name: template });
+        if (t && !(await ctx.find('Network', { owner: s.id, template: t.id })).length)
+          await ctx.ensure('Network', { name: `${s.name}-${suffix}`.slice(0, 32), template: t.id, owner: s.id });
+      }
     },
   },
   {
