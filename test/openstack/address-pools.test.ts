@@ -317,8 +317,11 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`)).status, 204);
     await until(
       async () => {
-        const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
-        return `the slice's ${n} instances to be removed`;
+        const by = async (q: string) =>
+          (await s.store.db.query<{ st: string; n: number }>(q, [ids.slice])).map((r) => `${r.n} × ${r.st}`).join('; ') || 'none';
+        const insts = await by('SELECT backend_status AS st, count(*)::int AS n FROM instances WHERE slice = $1 GROUP BY 1');
+        const ports = await by('SELECT p.backend_status AS st, count(*)::int AS n FROM ports p JOIN instances i ON i.id = p.instance WHERE i.slice = $1 GROUP BY 1');
+        return `the slice's instances to be removed (instances: ${insts}; their ports: ${ports})`;
       },
       async () => {
         const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
