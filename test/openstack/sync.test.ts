@@ -13,7 +13,7 @@ import { controllerBody, lab, labClient, labSkip } from '../helpers/lab.js';
 import { scaled, until as waitFor } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
-import { OpenStackClient } from '../../src/openstack/client/index.js';
+import { collect, OpenStackClient } from '../../src/openstack/client/index.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@example.org';
 
@@ -34,6 +34,13 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
   const statusOf = (plural: string, id: number) => async () => {
     const r = await get(plural, id);
     return `${plural} ${id} (${r.backend_status})`;
+  };
+
+  // The slice's private network on the lab controller (the slice also has its NAT network).
+  const privateLink = async () => {
+    const [net] = (await s.call(ADMIN, 'GET', `/api/core/networks?owner=${ids.slice}&name=lab${run}_web-private`)).body.items;
+    const [cn] = (await s.call(ADMIN, 'GET', `/api/core/controllernetworks?controller=${ids.ctl}&network=${net.id}`)).body.items;
+    return cn;
   };
 
   before(async () => {
@@ -79,7 +86,7 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
         return r.backend_code === 1 && r;
       });
     const [cs] = (await s.call(ADMIN, 'GET', `/api/core/controllerslices?slice=${ids.slice}`)).body.items;
-    const [cn] = (await s.call(ADMIN, 'GET', `/api/core/controllernetworks?controller=${ids.ctl}`)).body.items;
+    const cn = await privateLink();
     assert.ok(cs.tenant_id && cn.net_id);
     const project = await cloud.identity.projects.get(cs.tenant_id);
     assert.equal(project.name, `lab${run}_web`);
@@ -90,12 +97,14 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
       assert.equal(server.name, `lab${run}_web-${i.id}`);
       assert.equal(server.tenant_id, cs.tenant_id, 'in the slice project');
       assert.equal(server.metadata['xos-id'], `instance/${i.id}`);
-      assert.deepEqual(Object.keys(server.addresses), [`lab${run}_web-private`]);
+      // The slice's private network, and NAT access through the cluster's shared nat-net.
+      assert.deepEqual(Object.keys(server.addresses).sort(), [`lab${run}_web-private`, 'nat-net']);
       assert.equal(row.ip, server.addresses[`lab${run}_web-private`][0].addr);
       if (i.id === b.id) assert.equal(server['OS-EXT-SRV-ATTR:host'], 'compute2', 'pinned to its node');
       const ports = (await s.call(ADMIN, 'GET', `/api/core/ports?instance=${i.id}`)).body.items;
-      assert.equal(ports.length, 1);
-      assert.equal(ports[0].ip, row.ip);
+      assert.equal(ports.length, 2);
+      assert.deepEqual(ports.map((p: { ip: string }) => p.ip).sort(), Object.values(server.addresses).flat().map((a) => a.addr).sort());
+      assert.ok(ports.some((p: { ip: string }) => p.ip === row.ip));
     }
     // the user, the site project and the role assignment exist too
     const [cu] = (await s.call(ADMIN, 'GET', `/api/core/controllerusers?user=${ids.user}`)).body.items;
@@ -179,7 +188,8 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
   test('deleting the slice removes its servers, network and project, then the rows', async () => {
     const a = await get('instances', ids.a);
     const [cs] = (await s.call(ADMIN, 'GET', `/api/core/controllerslices?slice=${ids.slice}`)).body.items;
-    const [cn] = (await s.call(ADMIN, 'GET', `/api/core/controllernetworks?controller=${ids.ctl}`)).body.items;
+    const cn = await privateLink();
+    const [nat] = await collect(cloud.network.networks.list({ name: 'nat-net' }));
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`)).status, 204);
     await until('rows purged', async () => {
       const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
@@ -189,5 +199,6 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     await assert.rejects(cloud.compute.servers.get(a.instance_uuid), (e: { status: number }) => e.status === 404);
     await assert.rejects(cloud.network.networks.get(cn.net_id), (e: { status: number }) => e.status === 404);
     await assert.rejects(cloud.identity.projects.get(cs.tenant_id), (e: { status: number }) => e.status === 404);
+    assert.equal((await cloud.network.networks.get(nat.id)).name, 'nat-net', "the cluster's shared NAT network is not XOS's to delete");
   });
 });
