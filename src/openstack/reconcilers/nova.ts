@@ -14,18 +14,11 @@ import { collect, encodeUserData, OpenStackError, type OpenStackClient, type Por
 import type { ServerNetworks } from '../client/services/compute.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
+import { recordedServer, withFlavorId } from '../nova-lookups.js';
 import { controllerForInstance, notReady, xosTag } from './links.js';
 
 const xosId = (id: unknown) => `instance/${id}`;
 
-
-async function flavorId(cloud: OpenStackClient, f: Row): Promise<string> {
-  const all = await collect(cloud.compute.flavors.list());
-  const hit = all.find((x) => x.name === f.name);
-  if (hit) return hit.id;
-  const made = await cloud.compute.flavors.create({ name: String(f.name), vcpus: Number(f.vcpus), ram: Number(f.ram_mb), disk: Number(f.disk_gb) });
-  return made.id;
-}
 
 // Keys of everyone who may log in: slice members, the instance's and the slice's creators.
 async function sshKeys(inst: Row, slice: Row, ctx: SyncContext): Promise<string[]> {
@@ -91,7 +84,10 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
       const cloud = projectClient(controller, String(sliceLink.tenant_id), ctx, opts);
       const name = `${slice.name}-${inst.id}`;
       try {
-        let [server] = await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), name, all_tenants: true });
+        // The recorded server by its id; the metadata search when there is none (a crash before it was recorded).
+        let server =
+          (await recordedServer(admin, inst.instance_uuid, xosId(inst.id))) ??
+          (await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), name, all_tenants: true }))[0];
         if (server?.status === 'ERROR') {
           // The fault comes only with the single server, not with the list.
           const why = await explainFault(admin, await admin.compute.servers.get(server.id));
@@ -123,15 +119,17 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
               pool: String(pool.name),
             });
           }
-          server = await cloud.compute.servers.create({
+          const networks = bootNetworks(netLinks.map(({ link }) => String(link.net_id)), publicPort);
+          const user_data = encodeUserData(userData(inst, slice, await sshKeys(inst, slice, ctx)));
+          server = await withFlavorId(admin, controller, flavor, (flavorRef) => cloud.compute.servers.create({
             name,
-            flavorRef: await flavorId(admin, flavor),
+            flavorRef,
             imageRef: String(imageLink.glance_image_id),
-            networks: bootNetworks(netLinks.map(({ link }) => String(link.net_id)), publicPort),
+            networks,
             ...(node ? { availability_zone: `nova:${node.name}` } : {}),
             metadata: { 'xos-id': xosId(inst.id), 'xos-slice': String(slice.name) },
-            user_data: encodeUserData(userData(inst, slice, await sshKeys(inst, slice, ctx))),
-          });
+            user_data,
+          }));
           server = await admin.compute.servers.get(server.id);
         }
         const fields = { instance_uuid: server.id, instance_name: name, instance_id: server['OS-EXT-SRV-ATTR:instance_name'] ?? null, ip: firstAddress(server) };

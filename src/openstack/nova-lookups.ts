@@ -1,0 +1,51 @@
+// Two look-ups the Instance reconciler makes on every pass, made cheaper. A flavor's Nova id is
+// remembered per controller (every server create used to list all flavors first), and a server
+// whose id XOS has recorded is read by that id instead of searched for by its metadata across
+// every project. Crash safety stays with the metadata search: it runs whenever there is no
+// recorded id or the recorded server is gone, which is the case after a crash between the
+// create and the database write.
+import type { Row } from '../model/types.js';
+import { collect, OpenStackError, type OpenStackClient, type Server } from './client/index.js';
+
+const flavorIds = new Map<string, string>();
+// A controller row may be pointed at another cluster later: its auth URL is part of the key.
+const flavorKey = (controller: Row, flavor: Row) => JSON.stringify([controller.id, controller.auth_url, flavor.name]);
+
+async function lookUpFlavor(cloud: OpenStackClient, f: Row): Promise<string> {
+  const hit = (await collect(cloud.compute.flavors.list())).find((x) => x.name === f.name);
+  if (hit) return hit.id;
+  const made = await cloud.compute.flavors.create({ name: String(f.name), vcpus: Number(f.vcpus), ram: Number(f.ram_mb), disk: Number(f.disk_gb) });
+  return made.id;
+}
+
+// Calls `use` with the Nova id of `flavor` on this controller. A remembered id that Nova rejects
+// (404 or 400: the flavor was deleted or replaced there) is forgotten and looked up again, and
+// `use` runs once more: a rejected request made nothing, so repeating it is safe.
+export async function withFlavorId<T>(cloud: OpenStackClient, controller: Row, flavor: Row, use: (id: string) => Promise<T>): Promise<T> {
+  const key = flavorKey(controller, flavor);
+  const known = flavorIds.get(key);
+  if (known) {
+    try {
+      return await use(known);
+    } catch (e) {
+      if (!(e instanceof OpenStackError) || (e.status !== 404 && e.status !== 400)) throw e;
+      flavorIds.delete(key);
+    }
+  }
+  const id = await lookUpFlavor(cloud, flavor);
+  flavorIds.set(key, id);
+  return use(id);
+}
+
+// The server XOS recorded (`id`), while it exists and still carries the instance's xos-id;
+// null otherwise, and the caller searches by metadata.
+export async function recordedServer(admin: OpenStackClient, id: unknown, xosId: string): Promise<Server | null> {
+  if (!id) return null;
+  try {
+    const s = await admin.compute.servers.get(String(id));
+    return s.status !== 'DELETED' && s.metadata?.['xos-id'] === xosId ? s : null;
+  } catch (e) {
+    if (e instanceof OpenStackError && e.status === 404) return null;
+    throw e;
+  }
+}
