@@ -262,7 +262,8 @@ export class Engine {
     });
     try {
       if (row.deleted && outcome.kind === 'done') {
-        if (!(await purge(this.store, r.model, row))) await writeOutcome(this.store, r.model, row, { kind: 'waiting', on: 'the rows that refer to it to be removed' }, this.opts.backoff);
+        if (await purge(this.store, r.model, row)) await this.wakeReferenced(r.model, row);
+        else await writeOutcome(this.store, r.model, row, { kind: 'waiting', on: 'the rows that refer to it to be removed' }, this.opts.backoff);
       } else await writeOutcome(this.store, r.model, row, outcome, this.opts.backoff);
       if (r.model.rollsUpTo && outcome.kind !== 'requeue') await this.recheck(r.model, row);
     } catch (e) {
@@ -277,6 +278,23 @@ export class Engine {
     const target = modelNamed(m.fields[field].ref!);
     if (!target.synced || row[field] == null) return;
     await this.store.db.query(`UPDATE "${target.table}" SET enacted = NULL WHERE id = $1 AND enacted IS NOT NULL AND NOT deleted`, [row[field]]);
+  }
+
+  // A purged row no longer holds up the deleted rows it referred to (an Instance waiting for its
+  // Ports to go): they are tried again now rather than after their backoff.
+  private async wakeReferenced(m: ModelDef, row: Row) {
+    let woken = 0;
+    for (const [f, d] of Object.entries(m.fields)) {
+      if (d.type !== 'ref' || row[f] == null) continue;
+      const target = modelNamed(d.ref!);
+      if (!target.synced) continue;
+      const hit = await this.store.db.query(
+        `UPDATE "${target.table}" SET next_retry = NULL WHERE id = $1 AND deleted AND backend_reason = 'dependency' AND next_retry IS NOT NULL RETURNING id`,
+        [row[f]],
+      );
+      woken += hit.length;
+    }
+    if (woken) this.kick();
   }
 
   // Periodic resync: rows synced long ago are re-read so drift shows up.

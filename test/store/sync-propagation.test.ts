@@ -198,3 +198,53 @@ for (const backend of backends) {
     });
   });
 }
+
+for (const backend of backends) {
+  describe(`a purge wakes what it held up, on ${backend}`, () => {
+    let t: TestStore;
+    before(async () => {
+      t = await openTestStore(backend);
+      await t.store.db.query('UPDATE sites SET no_sync = true'); // the seeded site is not ours
+    });
+    after(() => t.close());
+
+    test('a deleted site waiting for its link rows is tried again as soon as the last one is purged', async () => {
+      const create = async (name: string, values: Row) => Number((await t.store.create(model(name), values, SYSTEM)).id);
+      const dep = await create('Deployment', { name: 'dep-purge' });
+      const c = await create('Controller', { name: 'c-purge', deployment: dep, auth_url: 'http://127.0.0.1:9/v3', admin_user: 'admin', admin_password: 'pw' });
+      const site = await create('Site', { name: 'Purge', login_base: 'purge' });
+      const link = await create('ControllerSite', { controller: c, site });
+      const gate: { open?: () => void } = {};
+      const removals: string[] = [];
+      const removing = (name: string, held: boolean): Reconciler => ({
+        model: model(name),
+        reconcile: async () => ({ kind: 'done' }),
+        remove: async () => {
+          if (held) await new Promise<void>((r) => (gate.open = r));
+          removals.push(name);
+          return { kind: 'done' };
+        },
+      });
+      // a long backoff for waiting rows: only the wake-up can bring the site back soon
+      const engine = new Engine(t.store, [removing('Site', false), removing('ControllerSite', true)], { backoff: { baseSeconds: 600, capSeconds: 900 } });
+      await settle(engine);
+      await t.store.delete(model('Site'), site, SYSTEM);
+      const scanning = engine.scan();
+      // the site's own removal is done, but its link row still points at it
+      for (;;) {
+        const r = await t.store.raw(model('Site'), site);
+        if (r?.backend_reason === 'dependency' && gate.open) break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      assert.match(String((await t.store.raw(model('Site'), site))!.backend_status), /Waiting for the rows that refer to it to be removed/);
+      gate.open!();
+      await scanning;
+      await engine.idle();
+      assert.equal(await t.store.raw(model('ControllerSite'), link), null, 'the link row is purged');
+      assert.equal((await t.store.raw(model('Site'), site))!.next_retry, null, 'and the site is due again at once');
+      await settle(engine);
+      assert.equal(await t.store.raw(model('Site'), site), null, 'then purged too');
+      assert.deepEqual(removals, ['Site', 'ControllerSite', 'Site']);
+    });
+  });
+}
