@@ -692,19 +692,21 @@ async function xosConverge(x: XosSide, fx: Fixture, obs: OpenStackClient, refere
 }
 
 // Single writes with the engine idle. PATCHing an instance's name makes exactly that instance
-// reconcile; its first request lists servers by its server name, which names the instance.
-async function xosLatency(x: XosSide, { sliceName, posts }: SliceRun) {
+// reconcile; its first request reads its recorded server by id (GET servers/<uuid>).
+async function xosLatency(x: XosSide, { posts }: SliceRun) {
   const { api, xlog } = x;
 
   const lat: { fromAnswer: number; fromSend: number; toEnacted: number }[] = [];
   const picks = Array.from({ length: Math.min(WRITES, posts.length) }, (_, k) => posts[Math.floor((k * posts.length) / Math.min(WRITES, posts.length))].id);
   for (const [k, id] of picks.entries()) {
     await quiet(x, 300);
-    const name = `^${sliceName}-${id}$`;
+    const uuid = (await one(x, 'SELECT instance_uuid FROM instances WHERE id = $1', [id]))?.instance_uuid;
+    if (!uuid) throw new Error(`instance ${id} has no recorded server after converging`);
+    const path = `/servers/${uuid}`;
     const sent = now();
     await api.call('PATCH', `/api/core/instances/${id}`, { name: `renamed-${k}` });
     const answered = now();
-    const first = await xlog.first((r) => r.url.includes(name), sent, 15_000);
+    const first = await xlog.first((r) => r.url.includes(path), sent, 15_000);
     if (!first) throw new Error(`no OpenStack request for instance ${id} within 15 s of its PATCH`);
     const row = await until(`instance ${id} to be reconciled again`, async () => {
       const r = await one(x, 'SELECT backend_code, enacted >= updated AS ok, last_sync FROM instances WHERE id = $1', [id]);
@@ -713,7 +715,7 @@ async function xosLatency(x: XosSide, { sliceName, posts }: SliceRun) {
     lat.push({ fromAnswer: first.at - answered, fromSend: first.at - sent, toEnacted: epochToPerf(row.last_sync) - answered });
   }
   const latency = {
-    write: 'PATCH /api/core/instances/<id> {name} (the instance reconciles; first request: GET servers/detail?name=^<server>$)',
+    write: 'PATCH /api/core/instances/<id> {name} (the instance reconciles; first request: GET servers/<uuid>)',
     fromApiResponseMs: latencyStats(lat.map((l) => l.fromAnswer)),
     fromApiRequestMs: latencyStats(lat.map((l) => l.fromSend)),
     toInSyncMs: latencyStats(lat.map((l) => l.toEnacted)),
