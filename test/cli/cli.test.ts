@@ -107,6 +107,20 @@ describe('xos command', () => {
     assert.match((await fails(['show', 'slice', '12345'])).stderr, /HTTP 404.*Slice 12345 not found/);
   });
 
+  test('an address pool is managed as data: overlapping ranges are refused, a good pool is created and changed', async () => {
+    const pool = ['create', 'addresspool', 'name=ext-pool', 'cidr=10.0.2.0/24', 'gateway=10.0.2.1', 'deployment=1'];
+    const e = await fails([...pool, 'ranges=10.0.2.3-10.0.2.15, 10.0.2.9']);
+    assert.match(e.stderr, /ranges: 10\.0\.2\.3-10\.0\.2\.15 and 10\.0\.2\.9 overlap/);
+    assert.equal(JSON.parse((await cli(['list', 'addresspools', '--json'])).stdout).total, 0, 'nothing half-written');
+    const made = await cli([...pool, 'ranges=10.0.2.3-10.0.2.15, 10.0.2.17, 10.0.2.19-10.0.2.254']);
+    const id = /created addresspool (\d+) \(ext-pool\)/.exec(made.stdout)?.[1];
+    assert.ok(id, made.stdout);
+    assert.match((await fails(['update', 'addresspool', id, 'ranges=10.0.3.5'])).stderr, /ranges: .*10\.0\.3\.5.*10\.0\.2\.0\/24/);
+    await cli(['update', 'addresspool', id, 'ranges=10.0.2.3-10.0.2.15']);
+    assert.equal(JSON.parse((await cli(['show', 'addresspool', id, '--json'])).stdout).ranges, '10.0.2.3-10.0.2.15');
+    assert.match((await cli(['delete', 'addresspool', id])).stdout, /deleted addresspool/);
+  });
+
   test('without credentials the CLI says how to log in', async () => {
     await cli(['logout']);
     const e = await fails(['list', 'slices']);

@@ -12,10 +12,10 @@ import { ConsoleWatch, ensureUiBuilt, launch, login, newPage, serve, skipBrowser
 const PI = { email: 'pi@example.com', password: 'pi-password-1' };
 const RO = { email: 'readonly@example.com', password: 'readonly-password-1' };
 
-// Resource errors a test provokes on purpose: the wrong password, the rejected slice name.
+// Resource errors a test provokes on purpose: the wrong password, the rejected slice name and pool ranges.
 const EXPECTED = [
   /Failed to load resource: the server responded with a status of 401 .*\/api\/auth\/login/,
-  /Failed to load resource: the server responded with a status of 400 .*\/api\/core\/slices\b/,
+  /Failed to load resource: the server responded with a status of 400 .*\/api\/core\/(slices|addresspools)\b/,
   /Failed to load resource: the server responded with a status of 412 .*\/api\/core\/sites\/\d+/,
 ];
 
@@ -316,6 +316,33 @@ describe('web UI', { skip: skipBrowser }, () => {
       await p2.ctx.close();
       await off.close();
     }
+  });
+
+  test('an address pool is made in its form; overlapping ranges are shown at the ranges field', async () => {
+    await page.goto(`${s.base}/addresspools/new`);
+    await page.getByRole('heading', { name: 'New address pool' }).waitFor();
+    assert.deepEqual(await unlabelledControls(page), []);
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('ui-pool');
+    await page.getByLabel('CIDR').fill('10.0.9.0/24');
+    await page.getByLabel('Gateway').fill('10.0.9.1');
+    const deployment = page.getByRole('combobox', { name: 'Deployment' });
+    await deployment.focus();
+    await deployment.pressSequentially('MyDep');
+    await page.getByRole('option', { name: /MyDeployment/ }).click();
+    const ranges = page.getByLabel('Ranges');
+    await ranges.fill('10.0.9.3-10.0.9.15, 10.0.9.9');
+    await page.getByRole('button', { name: 'Create address pool' }).click();
+    const error = page.locator('#field-ranges-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /10\.0\.9\.3-10\.0\.9\.15 and 10\.0\.9\.9 overlap/);
+    assert.equal((await sql(`SELECT count(*)::int AS n FROM address_pools WHERE name = 'ui-pool'`))[0].n, 0);
+    await ranges.fill('10.0.9.3-10.0.9.15, 10.0.9.17');
+    await page.getByRole('button', { name: 'Create address pool' }).click();
+    await page.getByRole('heading', { name: 'ui-pool', level: 1 }).waitFor();
+    const [row] = await sql(`SELECT ranges, network_name, deployment FROM address_pools WHERE name = 'ui-pool' AND NOT deleted`);
+    assert.equal(row.ranges, '10.0.9.3-10.0.9.15, 10.0.9.17');
+    assert.ok(row.deployment != null, 'bound to the chosen deployment');
+    assert.equal(row.network_name, 'ext-net', 'the default');
   });
 
   test('edit with If-Match; delete with a confirmation dialog; log out', async () => {
