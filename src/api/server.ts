@@ -1,5 +1,5 @@
 // The HTTP server: each route family is an encapsulated plugin with schemas on every route.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -33,7 +33,7 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
   const app = Fastify({
     logger: logger ? { level: config.api.log_level } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
-    disableRequestLogging: !['debug', 'trace'].includes(config.api.log_level),
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.api.log_level) }),
     bodyLimit: config.api.body_limit,
     trustProxy: config.api.trust_proxy,
     ajv: {
