@@ -1,5 +1,7 @@
 // The OpenStack test cluster (scripts/openstack-lab) for the openstack tier.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { OpenStackClient } from '../../src/openstack/client/index.js';
 
@@ -41,3 +43,22 @@ export const labClient = (l: Lab) =>
     region: l.region,
     credentials: { type: 'password', username: l.admin.username, password: l.admin.password, projectName: l.admin.project, userDomainName: l.domain, projectDomainName: l.domain },
   });
+
+// A small file of random bytes, a disk image Glance accepts as raw.
+export function tinyImageFile(bytes = 16 * 1024): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
+  fs.writeFileSync(file, crypto.randomBytes(bytes));
+  return file;
+}
+
+type Post = (plural: string, body: unknown) => Promise<{ id: number } & Record<string, unknown>>;
+
+// A lab cluster connected to a site the way an operator does it: a deployment, the cluster as
+// its controller, the site's deployment, and the image enabled in the deployment.
+export async function connectLab(post: Post, l: Lab, name: string, site: number, image: number) {
+  const dep = await post('deployments', { name });
+  const ctl = await post('controllers', controllerBody(l, name, dep.id));
+  const sd = await post('sitedeployments', { site, deployment: dep.id, controller: ctl.id });
+  await post('imagedeployments', { image, deployment: dep.id });
+  return { dep: dep.id, ctl: ctl.id, sd: sd.id };
+}

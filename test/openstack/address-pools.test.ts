@@ -7,11 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { controllerBody, lab, labClient, labSkip } from '../helpers/lab.js';
+import { connectLab, controllerBody, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
 import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
@@ -71,18 +68,13 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
     await engine.start();
     cloud = labClient(l);
     const site = await post('sites', { name: `Pools ${run}`, login_base: `ap${run}` });
-    const dep = await post('deployments', { name: `ap-${run}` });
-    const ctl = await post('controllers', controllerBody(l, `ap-${run}`, dep.id));
-    await post('sitedeployments', { site: site.id, deployment: dep.id, controller: ctl.id });
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
-    fs.writeFileSync(file, crypto.randomBytes(16 * 1024));
-    const image = await post('images', { name: `ap-${run}`, disk_format: 'raw', container_format: 'bare', path: file });
-    await post('imagedeployments', { image: image.id, deployment: dep.id });
+    const image = await post('images', { name: `ap-${run}`, disk_format: 'raw', container_format: 'bare', path: tinyImageFile() });
+    const { dep, ctl } = await connectLab(post, l, `ap-${run}`, site.id, image.id);
     const slice = await post('slices', { name: sliceName, site: site.id, max_instances: 60 });
     // A public template of its own, on this run's external network (the seeded one names ext-net).
     const tpl = await post('networktemplates', { name: `Public ${run}`, visibility: 'public', translation: 'none', shared_network_name: extName });
     const pub = await post('networks', { name: `pub-${run}`, template: tpl.id, owner: slice.id });
-    Object.assign(ids, { site: site.id, dep: dep.id, ctl: ctl.id, image: image.id, slice: slice.id, tpl: tpl.id, pub: pub.id });
+    Object.assign(ids, { site: site.id, dep, ctl, image: image.id, slice: slice.id, tpl: tpl.id, pub: pub.id });
   });
 
   after(async () => {

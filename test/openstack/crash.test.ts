@@ -4,11 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { controllerBody, lab, labClient, labSkip } from '../helpers/lab.js';
+import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { Budget, scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
@@ -34,15 +32,10 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
     s = await startTestServer('postgres', { XOS_SECURITY_SECRET_KEY: 'd'.repeat(64) });
     cloud = labClient(l);
     const site = await post('sites', { name: `Crash ${run}`, login_base: `crash${run}` });
-    const dep = await post('deployments', { name: `crash-${run}` });
-    const ctl = await post('controllers', controllerBody(l, `crash-${run}`, dep.id));
-    await post('sitedeployments', { site: site.id, deployment: dep.id, controller: ctl.id });
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
-    fs.writeFileSync(file, crypto.randomBytes(16 * 1024));
-    const image = await post('images', { name: `crash-${run}`, disk_format: 'raw', container_format: 'bare', path: file });
-    await post('imagedeployments', { image: image.id, deployment: dep.id });
+    const image = await post('images', { name: `crash-${run}`, disk_format: 'raw', container_format: 'bare', path: tinyImageFile() });
+    const { dep } = await connectLab(post, l, `crash-${run}`, site.id, image.id);
     const slice = await post('slices', { name: `crash${run}_x`, site: site.id, max_instances: ROUNDS + 5 });
-    Object.assign(ids, { dep: dep.id, image: image.id, slice: slice.id });
+    Object.assign(ids, { dep, image: image.id, slice: slice.id });
   });
   after(async () => {
     // leave the cluster as it was: delete the slice and let a worker remove its servers

@@ -11,11 +11,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { controllerBody, lab, labClient, labSkip, type Lab } from '../helpers/lab.js';
+import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
 import { scaled, until as waitFor } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
@@ -86,17 +83,9 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
     cloud = labClient(l1);
     cloud2 = labClient(l2);
     const site = await post('sites', { name: `Net ${run}`, login_base: `nw${run}` });
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
-    fs.writeFileSync(file, crypto.randomBytes(16 * 1024));
-    const image = await post('images', { name: `nw-${run}`, disk_format: 'raw', container_format: 'bare', path: file });
-    for (const [k, l] of [['1', l1], ['2', l2]] as const) {
-      const dep = await post('deployments', { name: `nw-${run}-${k}` });
-      const ctl = await post('controllers', controllerBody(l, `nw-${run}-${k}`, dep.id));
-      await post('sitedeployments', { site: site.id, deployment: dep.id, controller: ctl.id });
-      await post('imagedeployments', { image: image.id, deployment: dep.id });
-      ids[`dep${k}`] = dep.id;
-      ids[`ctl${k}`] = ctl.id;
-    }
+    const image = await post('images', { name: `nw-${run}`, disk_format: 'raw', container_format: 'bare', path: tinyImageFile() });
+    for (const [k, l] of [['1', l1], ['2', l2]] as const)
+      ({ dep: ids[`dep${k}`], ctl: ids[`ctl${k}`] } = await connectLab(post, l, `nw-${run}-${k}`, site.id, image.id));
     const pool = await post('addresspools', { name: `nw-${run}`, cidr: `${net}.0/24`, gateway: `${net}.1`, ranges: RANGES, controller: ids.ctl1, network_name: extName });
     const slice = await post('slices', { name: sliceName, site: site.id, max_instances: 10 });
     Object.assign(ids, { site: site.id, image: image.id, pool: pool.id, slice: slice.id });

@@ -6,11 +6,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { controllerBody, lab, labClient, labSkip, type Lab } from '../helpers/lab.js';
+import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
 import { scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
@@ -53,17 +50,9 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), { tickMs: 250, backoff: { baseSeconds: 1, capSeconds: 5 } });
     await engine.start();
     const site = await post('sites', { name: `Two ${run}`, login_base: `two${run}` });
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xos-img-')), 'tiny.img');
-    fs.writeFileSync(file, crypto.randomBytes(16 * 1024));
-    const image = await post('images', { name: `two-${run}`, disk_format: 'raw', container_format: 'bare', path: file });
-    for (const [k, l] of [['a', l1], ['b', l2]] as const) {
-      const dep = await post('deployments', { name: `two-${run}-${k}` });
-      const ctl = await post('controllers', controllerBody(l, `two-${run}-${k}`, dep.id));
-      await post('sitedeployments', { site: site.id, deployment: dep.id, controller: ctl.id });
-      await post('imagedeployments', { image: image.id, deployment: dep.id });
-      ids[`dep_${k}`] = dep.id;
-      ids[`ctl_${k}`] = ctl.id;
-    }
+    const image = await post('images', { name: `two-${run}`, disk_format: 'raw', container_format: 'bare', path: tinyImageFile() });
+    for (const [k, l] of [['a', l1], ['b', l2]] as const)
+      ({ dep: ids[`dep_${k}`], ctl: ids[`ctl_${k}`] } = await connectLab(post, l, `two-${run}-${k}`, site.id, image.id));
     const slice = await post('slices', { name: `two${run}_x`, site: site.id });
     Object.assign(ids, { image: image.id, slice: slice.id });
   });
