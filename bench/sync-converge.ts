@@ -658,7 +658,9 @@ async function xosConverge(x: XosSide, fx: Fixture, obs: OpenStackClient, refere
   const tDone = Math.min(tSeen, epochToPerf(done.last));
   const window = xlog.between(t0, tDone);
   const cs = await one(x, 'SELECT * FROM controller_slices WHERE slice = $1', [slice]);
-  const cn = await one(x, 'SELECT cn.* FROM controller_networks cn JOIN networks n ON n.id = cn.network WHERE n.owner = $1', [slice]);
+  // The slice's own network; its NAT access is a port on the cluster's shared nat-net, which stays.
+  const cn = await one(x, `SELECT cn.* FROM controller_networks cn JOIN networks n ON n.id = cn.network
+    JOIN network_templates t ON t.id = n.template WHERE n.owner = $1 AND t.name = 'Private'`, [slice]);
   // Check with the cloud: N ACTIVE servers in the slice's project.
   const servers = await collect(obs.compute.servers.list({ all_tenants: true, project_id: String(cs.tenant_id) }));
   const active = servers.filter((s: Server) => s.status === 'ACTIVE').length;
