@@ -70,6 +70,9 @@ const N = Math.floor(positive('instances', args.instances!));
 const P = Math.floor(positive('parallel', args.parallel!));
 const WRITES = Math.floor(positive('writes', args.writes!));
 const DEADLINE_MS = positive('deadline', args.deadline!, 1) * 60_000;
+// How long one phase (all ACTIVE, all gone) may take: the lab's fake-driver Nova builds and deletes
+// about 0.2-0.5 servers a second on 2 CPUs, so a fixed wait that fits 50 instances fails at 100.
+const PHASE_MS = Math.max(300_000, N * 6_000);
 const BACKEND = args.backend as 'pglite' | 'postgres';
 if (BACKEND !== 'pglite' && BACKEND !== 'postgres') {
   console.error(`--backend must be pglite or postgres\n${USAGE}`);
@@ -436,7 +439,7 @@ async function reference(l: Lab, imageId: string, flavorName: string): Promise<R
     const failed = servers.find((s) => s.status === 'ERROR');
     if (failed) throw new Error(`reference server ${failed.name} went to ERROR: ${failed.fault?.message ?? '?'}`);
     return servers.length === N && servers.every((s) => s.status === 'ACTIVE');
-  }, 300_000, 1000);
+  }, PHASE_MS, 1000);
   const tActive = now();
   const converge = { ...phase(rlog.between(t0, tActive), tActive - t0), milestones: milestones(rlog.between(t0, tActive), t0, tActive) };
 
@@ -445,7 +448,7 @@ async function reference(l: Lab, imageId: string, flavorName: string): Promise<R
   await pool(made.servers, P, async (id) => {
     await cloud.compute.servers.delete(id, { ignoreMissing: true });
   });
-  await until('the reference servers to be gone', async () => (await collect(cloud.compute.servers.list())).length === 0, 300_000, 1000);
+  await until('the reference servers to be gone', async () => (await collect(cloud.compute.servers.list())).length === 0, PHASE_MS, 1000);
   const dGone = now();
   made.servers = [];
   // A port can outlive its server by a moment (409 "in use"): try again every 0.5 s.
@@ -754,8 +757,8 @@ async function xosDelete(x: XosSide, obs: OpenStackClient, { slice, tenant, netI
   const serversGone = await until('the slice\'s servers to go', async () => {
     const left = await collect(obs.compute.servers.list({ all_tenants: true, project_id: tenant }));
     return left.length === 0 && now();
-  }, 300_000, 500);
-  await until('the slice to be purged', async () => !(await one(x, 'SELECT id FROM slices WHERE id = $1', [slice])), 300_000, 250);
+  }, PHASE_MS, 500);
+  await until('the slice to be purged', async () => !(await one(x, 'SELECT id FROM slices WHERE id = $1', [slice])), PHASE_MS, 250);
   const dEnd = now();
   const projectLeft = await obs.identity.projects.get(tenant).then(() => true, (e) => (statusOf(e) === 404 ? false : Promise.reject(e)));
   const networkLeft = netId ? await obs.network.networks.get(netId).then(() => true, (e) => (statusOf(e) === 404 ? false : Promise.reject(e))) : false;
