@@ -14,7 +14,7 @@ import { collect, encodeUserData, OpenStackError, type OpenStackClient, type Por
 import type { ServerNetworks } from '../client/services/compute.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
-import { recordedServer, withFlavorId } from '../nova-lookups.js';
+import { pollSeconds, recordedServer, withFlavorId } from '../nova-lookups.js';
 import { controllerForInstance, notReady, xosTag } from './links.js';
 
 const xosId = (id: unknown) => `instance/${id}`;
@@ -121,7 +121,7 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
           }
           const networks = bootNetworks(netLinks.map(({ link }) => String(link.net_id)), publicPort);
           const user_data = encodeUserData(userData(inst, slice, await sshKeys(inst, slice, ctx)));
-          server = await withFlavorId(admin, controller, flavor, (flavorRef) => cloud.compute.servers.create({
+          const created = await withFlavorId(admin, controller, flavor, (flavorRef) => cloud.compute.servers.create({
             name,
             flavorRef,
             imageRef: String(imageLink.glance_image_id),
@@ -130,14 +130,15 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
             metadata: { 'xos-id': xosId(inst.id), 'xos-slice': String(slice.name) },
             user_data,
           }));
-          server = await admin.compute.servers.get(server.id);
+          // A server is always BUILD right after its create: record its id and come back, rather than read it now.
+          return { kind: 'requeue', afterSeconds: 2, message: `server ${name} is BUILD`, fields: { instance_uuid: created.id, instance_name: name } };
         }
         const fields = { instance_uuid: server.id, instance_name: name, instance_id: server['OS-EXT-SRV-ATTR:instance_name'] ?? null, ip: firstAddress(server) };
         if (server.status === 'ACTIVE') {
           await recordPorts(inst, server, admin, ctx, netLinks);
           return { kind: 'done', fields };
         }
-        return { kind: 'requeue', afterSeconds: 2, message: `server ${name} is ${server.status}`, fields };
+        return { kind: 'requeue', afterSeconds: pollSeconds(server), message: `server ${name} is ${server.status}`, fields };
       } catch (e) {
         throw toSyncError(e, `server ${name}`);
       }
