@@ -2,7 +2,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { checkPassword, createApiToken, createSession, deleteApiToken, deleteSession, listApiTokens } from '../auth/credentials.js';
-import { NotFoundError, UnauthorizedError } from '../model/errors.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../model/errors.js';
+import { verifyPassword } from '../auth/passwords.js';
+import { afterWrites } from '../auth/after-write.js';
 import { model } from '../model/registry.js';
 import type { Store } from '../store/repository.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from './authn.js';
@@ -75,6 +77,33 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
     handler: async (req, reply) => {
       if (req.sessionToken) await deleteSession(store.db, req.sessionToken);
       reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  });
+
+  // Changing one's own password needs the current one, and ends every other session and token.
+  app.post('/api/auth/password', {
+    config: { rateLimit: { max: opts.loginPerMinute, timeWindow: '1 minute' } },
+    schema: {
+      tags,
+      summary: 'Change your own password (give the current one); your other sessions and API tokens end',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['current_password', 'password'],
+        properties: {
+          current_password: { type: 'string', minLength: 1, maxLength: 256 },
+          password: { type: 'string', minLength: 8, maxLength: 256, description: 'The new password, at least 8 characters' },
+        },
+      },
+    },
+    handler: async (req: FastifyRequest<{ Body: { current_password: string; password: string } }>, reply: FastifyReply) => {
+      const p = req.principal!;
+      if (!(await verifyPassword(p.user.password, req.body.current_password)))
+        throw new ForbiddenError('the current password is wrong', [{ field: 'current_password', message: 'is not your current password' }]);
+      await store.update(model('User'), p.id, { password: req.body.password }, p, {
+        afterWrite: (tx, after, before) => afterWrites.User!(tx, after, before, { principal: p, sessionToken: req.sessionToken }),
+      });
       return reply.code(204).send();
     },
   });

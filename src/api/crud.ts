@@ -8,7 +8,8 @@ import { ForbiddenError, ValidationError } from '../model/errors.js';
 import { authorizeWrite, canReadModel, readScope } from '../auth/rules.js';
 import { checkDeploymentAcl } from '../auth/deployment-acl.js';
 import type { Principal } from '../auth/principal.js';
-import type { Authorize, Store } from '../store/repository.js';
+import type { Authorize, Store, WriteOptions } from '../store/repository.js';
+import { afterWrites } from '../auth/after-write.js';
 
 const problem = { $ref: 'problem#' };
 const errorResponses = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
@@ -69,13 +70,19 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       if (!canReadModel(m, p)) throw new ForbiddenError(`only administrators may see ${m.plural}`);
       return p;
     };
+    // What every write of this caller is checked against: the caller's rights, what they can see
+    // (a reference to a row they cannot read is a reference to nothing), and what must follow.
+    const writeOptions = (p: Principal, op: 'create' | 'update' | 'delete', req: FastifyRequest): WriteOptions => ({
+      authorize: writeCheck(p, op),
+      visible: (target) => readScope(target, p),
+      afterWrite: afterWrites[m.name] ? (tx, after, before) => afterWrites[m.name]!(tx, after, before, { principal: p, sessionToken: req.sessionToken }) : undefined,
+    });
     const writeCheck = (p: Principal, op: 'create' | 'update' | 'delete'): Authorize => {
       const rules = authorizeWrite(m, p, op);
       if (!(m.deploymentAcl && op === 'create')) return rules;
       return async (after, before, ctx, tx) => {
         await rules(after, before, ctx, tx);
-        // Inside the write's transaction: the embedded database has a single connection.
-        await checkDeploymentAcl(tx, ctx, p.id, after!, m.deploymentAcl!);
+        await checkDeploymentAcl(ctx, p.id, after!, m.deploymentAcl!);
       };
     };
 
@@ -105,6 +112,7 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
           limit: lim,
           offset: off,
           scope: readScope(m, p),
+          liveOnly: !p.isAdmin,
         });
         let next: string | null = null;
         if (off + items.length < total) {
@@ -122,7 +130,7 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       schema: { tags, summary: `Create a ${m.label.toLowerCase()}`, body: inputSchema(m, 'create'), response: { 201: row, ...errorResponses } },
       handler: async (req: FastifyRequest<{ Body: Row }>, reply: FastifyReply) => {
         const p = who(req);
-        const created = await store.create(m, req.body, p, { authorize: writeCheck(p, 'create') });
+        const created = await store.create(m, req.body, p, writeOptions(p, 'create', req));
         return reply.code(201).header('location', `${base}/${created.id}`).header('etag', etag(created)).send(created);
       },
     });
@@ -149,7 +157,7 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       handler: async (req: FastifyRequest<{ Params: { id: number }; Body: Row }>, reply: FastifyReply) => {
         const p = who(req);
         const updated = await store.update(m, req.params.id, req.body, p, {
-          authorize: writeCheck(p, 'update'),
+          ...writeOptions(p, 'update', req),
           scope: readScope(m, p),
           ifVersion: ifMatch(req),
         });
@@ -162,7 +170,7 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       schema: { tags, summary: `Delete a ${m.label.toLowerCase()}`, params: idParams, response: { 204: { type: 'null' }, 412: problem, ...errorResponses } },
       handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
         const p = who(req);
-        await store.delete(m, req.params.id, p, { authorize: writeCheck(p, 'delete'), scope: readScope(m, p), ifVersion: ifMatch(req) });
+        await store.delete(m, req.params.id, p, { ...writeOptions(p, 'delete', req), scope: readScope(m, p), ifVersion: ifMatch(req) });
         return reply.code(204).send();
       },
     });

@@ -54,6 +54,13 @@ export async function findSession(db: Queryable, token: string): Promise<{ user:
 
 export const deleteSession = (db: Queryable, token: string) => db.query('DELETE FROM sessions WHERE id = $1', [sha256(token)]);
 
+// Ends every session and API token of a user, but for one session (the caller's own, after they
+// changed their password).
+export async function revokeCredentials(db: Queryable, userId: number, keepSession: string | null = null) {
+  await db.query('DELETE FROM sessions WHERE user_id = $1 AND id <> $2', [userId, keepSession ? sha256(keepSession) : '']);
+  await db.query('DELETE FROM api_tokens WHERE user_id = $1', [userId]);
+}
+
 export const API_TOKEN_PREFIX = 'xos_';
 
 export async function createApiToken(db: Queryable, userId: number, name: string, expiresDays?: number) {

@@ -131,6 +131,33 @@ function fieldLimits(m: ModelDef, p: Principal, before: Row | null): Set<string>
 
 const label = (m: ModelDef, row: Row) => `${m.name} ${row[m.titleField] ?? row.id}`;
 
+// Rules about one's own account and privileges, for administrators too: a password is changed
+// by giving the current one (POST /api/auth/password), so a stolen session cannot lock its owner
+// out.
+function selfRules(m: ModelDef, p: Principal, after: Row | null, before: Row | null) {
+  if (m.name === 'User' && before && after && Number(before.id) === p.id && after.password !== before.password)
+    throw new ForbiddenError('change your own password with POST /api/auth/password, which asks for the current one', [
+      { field: 'password', message: 'to change your own password, give the current one (POST /api/auth/password)' },
+    ]);
+}
+
+// Rules that protect users from those who manage them: an administrator's account is changed by
+// administrators only, another user's password is set by an administrator only (or given once,
+// when the account is made), and nobody grants themself a role.
+function accountRules(m: ModelDef, p: Principal, after: Row | null, before: Row | null) {
+  if (m.name === 'User' && before) {
+    if (before.is_admin === true) throw new ForbiddenError(`only administrators may change or delete an administrator's account (${before.email})`);
+    if (after && Number(before.id) !== p.id && after.password !== before.password)
+      throw new ForbiddenError(`only an administrator may set the password of ${before.email}`, [
+        { field: 'password', message: "only an administrator may set another user's password" },
+      ]);
+  }
+  if (m.grantsTo && after && Number(after[m.grantsTo]) === p.id)
+    throw new ForbiddenError(`you may not grant yourself a role; someone else who manages this ${m.label.replace(/ privilege$/i, '').toLowerCase()} must`, [
+      { field: m.grantsTo, message: 'you may not grant a role to yourself' },
+    ]);
+}
+
 export function authorizeWrite(m: ModelDef, p: Principal, op: 'create' | 'update' | 'delete'): Authorize {
   // Callers who may never write here are refused before the store looks at the request, so they
   // get 403 whatever they send, not a 404, 409 or validation error about rows they may not touch.
@@ -138,12 +165,14 @@ export function authorizeWrite(m: ModelDef, p: Principal, op: 'create' | 'update
   if (!p.isAdmin && m.write.kind === 'admin') throw new ForbiddenError(`only administrators may change ${m.plural}`);
   return async (after, before, ctx) => {
     if (p.readOnly) throw new ForbiddenError(`${p.email} is a read-only user`);
+    selfRules(m, p, after, before);
     if (p.isAdmin) return;
     const check = ruleCheck(m);
     const verb = op === 'create' ? 'create' : op === 'update' ? 'change' : 'delete';
     if (before && !(await check(p, before, ctx, op))) throw new ForbiddenError(`you may not ${verb} ${label(m, before)}`);
     if (after && !(await check(p, after, ctx, op)))
       throw new ForbiddenError(op === 'create' ? `you may not create this ${m.label.toLowerCase()} (check its ${refFields(m)})` : `you may not move ${label(m, after)} there`);
+    accountRules(m, p, after, before);
     if (after) {
       const limited = fieldLimits(m, p, before);
       const denied = [...limited].filter((f) => {

@@ -1,7 +1,9 @@
 import type { FieldDef } from './types.js';
 
 // Fields every row carries. `updated` moves only when desired state changes; `version` moves on
-// every write (it is the ETag), so a status change by the synchronizer invalidates an If-Match.
+// every write of the row's own fields (it is the ETag that If-Match checks), but not when the
+// synchronizer reports what it observed, so a status change never turns a person's edit into a
+// conflict.
 export const baseFields: Record<string, FieldDef> = {
   id: { type: 'integer', readOnly: true },
   created: { type: 'datetime', readOnly: true },

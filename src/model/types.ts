@@ -37,11 +37,15 @@ export interface FieldDef {
   choices?: readonly string[]; // for enum
   ref?: string; // for ref: the target model's name
   onDelete?: OnDelete; // for ref: what deleting the target does to this row (default protect)
-  unique?: boolean; // unique among live rows
+  unique?: boolean; // unique among live rows (emails: whatever their case)
   readOnly?: boolean; // set by the server (or the synchronizer), never by a client
   createOnly?: boolean; // may be given on create, not changed afterwards
   adminOnly?: boolean; // only root admins may write it
   hidden?: boolean; // never returned by the API (password hashes)
+  // For a secret: the fields that say where it is sent. A write that changes one of them clears
+  // the stored secret unless the same write gives it again, so that a changed destination never
+  // receives a secret that was meant for the old one.
+  boundTo?: readonly string[];
   index?: boolean; // worth an index: frequently filtered
 }
 
@@ -67,9 +71,11 @@ export interface FieldError {
 
 export type Row = Record<string, unknown>;
 
-// What a validator may look up: live rows of other models, by id.
+// What a validator may look up: live rows of other models, by id, and how many live rows match
+// some values (`except`: leave this id out).
 export interface ModelContext {
   get(model: string, id: number): Promise<Row | null>;
+  count(model: string, where: Row, except?: number): Promise<number>;
 }
 
 // Cross-field rules that a schema cannot express. `values` is the whole row as it would be after
@@ -78,6 +84,11 @@ export type Validator = (values: Row, before: Row | null, ctx: ModelContext) => 
 
 // Fields the server fills from others (Node.site from its site_deployment).
 export type Deriver = (values: Row, ctx: ModelContext) => Promise<Row>;
+
+// An invariant over the whole table that a write must keep (there is always an administrator).
+// `after` is null on delete. It returns why the write would break it (a 409), or null. Guards of
+// one model run one transaction at a time, so two writes cannot each rely on the other's row.
+export type Guard = (after: Row | null, before: Row | null, ctx: ModelContext) => Promise<string | null>;
 
 export type NavGroup = 'Infrastructure' | 'Tenancy' | 'Compute' | 'Networking' | 'Controllers';
 
@@ -94,6 +105,8 @@ export interface ModelDef {
   write: WriteRule;
   validate?: Validator;
   derive?: Deriver;
+  guard?: Guard;
+  grantsTo?: string; // rows of this model give privileges to the user in this field
   rollsUpTo?: string; // a link row's state is part of the status of the row this field names
   // Rows of other models that are part of this row's desired state (an ImageDeployment says in
   // which deployment an Image must be): one coming, changing or going makes this row pending.

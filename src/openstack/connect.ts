@@ -2,7 +2,7 @@
 // rebuilt when the row changes.
 import { OpenStackClient, type EndpointRewriteRule, type RequestEvent } from './client/index.js';
 import type { Row } from '../model/types.js';
-import type { SyncContext } from '../sync/types.js';
+import { SyncError, type SyncContext } from '../sync/types.js';
 
 const cache = new Map<number, { version: unknown; client: OpenStackClient }>();
 
@@ -16,13 +16,18 @@ export function clientFor(controller: Row, ctx: SyncContext, opts: ConnectOption
   const id = Number(controller.id);
   const key = scope ? undefined : cache.get(id);
   if (key && key.version === controller.version) return key.client;
+  const password = ctx.secret(controller.admin_password);
+  // Cleared when the controller's endpoint or account changed: it is never sent to a new address
+  // until someone who knows it gives it again.
+  if (!password)
+    throw new SyncError(`controller ${controller.name} has no admin password (it is cleared when the endpoint or account changes); set admin_password`, 'configuration', null, true);
   const rules = (Array.isArray(controller.endpoint_rewrite) ? controller.endpoint_rewrite : []) as EndpointRewriteRule[];
   const client = new OpenStackClient({
     authUrl: String(controller.auth_url),
     credentials: {
       type: 'password',
       username: String(controller.admin_user),
-      password: ctx.secret(controller.admin_password) ?? '',
+      password,
       userDomainName: String(controller.domain ?? 'Default'),
       ...(scope
         ? { projectId: scope.projectId }

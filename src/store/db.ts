@@ -54,7 +54,13 @@ async function openPglite(dataDir: string, memory = false): Promise<Db> {
     await release();
     throw e;
   }
-  await migratePglite(drizzlePglite(pglite), { migrationsFolder });
+  try {
+    await upgrading(dataDir, () => migratePglite(drizzlePglite(pglite), { migrationsFolder }));
+  } catch (e) {
+    await pglite.close();
+    await release();
+    throw e;
+  }
   const q = async <T>(runner: { query: PGlite['query'] }, text: string, params?: unknown[]) =>
     (await runner.query<T>(text, params as unknown[])).rows;
   return {
@@ -71,6 +77,17 @@ async function openPglite(dataDir: string, memory = false): Promise<Db> {
       await release();
     },
   };
+}
+
+// drizzle reports a failed migration as "Failed query: <the whole file>"; what the operator needs
+// is the database's own message (a migration that checks the data says what to fix).
+async function upgrading(where: string, run: () => Promise<void>) {
+  try {
+    await run();
+  } catch (e) {
+    const cause = (e as { cause?: Error }).cause;
+    throw new Error(`cannot bring the database at ${where} up to date: ${(cause ?? (e as Error)).message}`);
+  }
 }
 
 function redactUrl(url: string) {
@@ -92,7 +109,7 @@ async function openPostgres(url: string): Promise<Db> {
   try {
     // Several XOS processes may start at once: one migrates, the others wait for it.
     await client.query('SELECT pg_advisory_lock(727001)');
-    await migratePg(drizzlePg(client), { migrationsFolder });
+    await upgrading(redactUrl(url), () => migratePg(drizzlePg(client), { migrationsFolder }));
   } finally {
     await client.query('SELECT pg_advisory_unlock(727001)').catch(() => {});
     client.release();

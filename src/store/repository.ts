@@ -18,6 +18,19 @@ export const SYSTEM: Actor = { id: null, email: null };
 // Called inside the write transaction with the final row, so access rules see derived fields.
 export type Authorize = (after: Row | null, before: Row | null, ctx: ModelContext, tx: Queryable) => Promise<void>;
 
+// What a write is checked against, besides the model's own rules.
+export interface WriteOptions {
+  authorize?: Authorize;
+  scope?: Frag; // update, delete: the row must be in it, else 404
+  ifVersion?: number; // update, delete: the row must still have this version, else 412
+  // The rows of a model the caller may see (undefined: all). A reference to a row outside it is
+  // answered exactly as a reference to a row that does not exist, and a duplicate it holds is
+  // not named, so that a write never reveals rows its caller cannot read.
+  visible?: (m: ModelDef) => Frag | undefined;
+  // Runs in the write's transaction once the row is written (after: null on delete).
+  afterWrite?: (tx: Queryable, after: Row | null, before: Row | null) => Promise<void>;
+}
+
 export interface ListOptions {
   filters?: Record<string, string | string[] | undefined>;
   search?: string;
@@ -25,6 +38,7 @@ export interface ListOptions {
   limit?: number;
   offset?: number;
   scope?: Frag; // row filter from auth, over alias t
+  liveOnly?: boolean; // refuse a `deleted` filter: the caller may not see deleted rows
 }
 
 export interface ChangeNotice {
@@ -63,6 +77,15 @@ export class Store {
         const m = modelNamed(name);
         const [row] = await this.run(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ${id} AND deleted = false`);
         return row ?? null;
+      },
+      count: async (name, where, except) => {
+        const m = modelNamed(name);
+        const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
+        const [{ n }] = await this.run<{ n: number }>(
+          q,
+          sql`SELECT count(*)::int AS n FROM ${ident(m.table)} WHERE deleted = false AND id <> ${except ?? 0}${conds.length ? sql` AND ${join(conds, ' AND ')}` : raw('')}`,
+        );
+        return n;
       },
     };
   }
@@ -127,7 +150,13 @@ export class Store {
         errors.push({ field: key, message: `is not a field of ${m.name} that can be filtered on` });
         continue;
       }
-      if (field === 'deleted') deletedGiven = true;
+      if (field === 'deleted') {
+        if (o.liveOnly) {
+          errors.push({ field: key, message: 'only administrators may list deleted rows' });
+          continue;
+        }
+        deletedGiven = true;
+      }
       const col = sql`t.${ident(field)}`;
       try {
         if (op === 'eq') parts.push(value === 'null' && (d.nullable || d.type === 'ref') ? sql`${col} IS NULL` : sql`${col} = ${parseValue(d.type, value)}`);
@@ -164,7 +193,7 @@ export class Store {
 
   // ---- writing -------------------------------------------------------------------------------
 
-  async create(m: ModelDef, input: Row, actor: Actor, o: { authorize?: Authorize } = {}): Promise<Row> {
+  async create(m: ModelDef, input: Row, actor: Actor, o: WriteOptions = {}): Promise<Row> {
     const inputErrors = checkInput(m, 'create', input);
     if (inputErrors.length) throw new ValidationError(inputErrors);
     return this.db.transaction(async (tx) => {
@@ -173,8 +202,7 @@ export class Store {
       for (const [f, d] of Object.entries(m.fields)) if (d.default !== undefined && !d.readOnly) values[f] = d.default;
       Object.assign(values, input);
       if (m.fields.creator && values.creator == null && actor.id != null) values.creator = actor.id;
-      values = await this.complete(tx, m, values, null, ctx);
-      if (o.authorize) await o.authorize(values, null, ctx, tx);
+      values = await this.complete(tx, m, values, null, ctx, o);
       const stored = await this.encode(m, values);
       const cols = Object.keys(stored);
       const [row] = await this.run(
@@ -184,17 +212,12 @@ export class Store {
       await this.audit(tx, actor, 'create', m, row.id as number, redact(m, input));
       await this.notify(tx, { model: m.name, id: row.id as number, op: "create", version: Number(row.version) });
       await this.touchWholes(tx, m, [row]);
+      await o.afterWrite?.(tx, row, null);
       return this.present(m, row);
     });
   }
 
-  async update(
-    m: ModelDef,
-    id: number,
-    patch: Row,
-    actor: Actor,
-    o: { authorize?: Authorize; scope?: Frag; ifVersion?: number } = {},
-  ): Promise<Row> {
+  async update(m: ModelDef, id: number, patch: Row, actor: Actor, o: WriteOptions = {}): Promise<Row> {
     const inputErrors = checkInput(m, 'update', patch);
     if (inputErrors.length) throw new ValidationError(inputErrors);
     return this.db.transaction(async (tx) => {
@@ -203,11 +226,12 @@ export class Store {
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
       if (o.ifVersion !== undefined && o.ifVersion !== before.version)
         throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
-      const after = await this.complete(tx, m, { ...before, ...patch }, before, ctx);
-      if (o.authorize) await o.authorize(after, before, ctx, tx);
+      const merged = { ...before, ...patch };
+      const dropped = dropBoundSecrets(m, merged, before, patch);
+      const after = await this.complete(tx, m, merged, before, ctx, o, dropped);
       const changed = await this.encode(
         m,
-        Object.fromEntries(Object.entries(after).filter(([f]) => f in patch || (m.fields[f]?.readOnly && after[f] !== before[f]))),
+        Object.fromEntries(Object.entries(after).filter(([f]) => f in patch || dropped.includes(f) || (m.fields[f]?.readOnly && after[f] !== before[f]))),
         before,
       );
       if (!Object.keys(changed).length) return this.present(m, before);
@@ -220,16 +244,19 @@ export class Store {
       );
       const diff: Row = {};
       for (const f of Object.keys(changed)) diff[f] = [before[f], row[f]];
-      await this.audit(tx, actor, 'update', m, id, redact(m, diff));
+      const trail = redact(m, diff);
+      for (const f of dropped) trail[f] = `[cleared: ${m.fields[f].boundTo!.filter((b) => b in diff).join(', ')} changed]`;
+      await this.audit(tx, actor, 'update', m, id, trail);
       await this.notify(tx, { model: m.name, id, op: 'update', version: row.version as number });
       // Its link rows carry the change to each controller (a Slice's quota via its ControllerSlices).
       if (m.synced) for (const l of linksTo(m.name)) await this.markPending(tx, l.model, sql`${ident(l.field)} = ${id}`);
       await this.touchWholes(tx, m, [before, row]);
+      await o.afterWrite?.(tx, row, before);
       return this.present(m, row);
     });
   }
 
-  async delete(m: ModelDef, id: number, actor: Actor, o: { authorize?: Authorize; scope?: Frag; ifVersion?: number } = {}) {
+  async delete(m: ModelDef, id: number, actor: Actor, o: WriteOptions = {}) {
     await this.db.transaction(async (tx) => {
       const ctx = this.context(tx);
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
@@ -237,7 +264,9 @@ export class Store {
       if (o.ifVersion !== undefined && o.ifVersion !== before.version)
         throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
       if (o.authorize) await o.authorize(null, before, ctx, tx);
+      await this.guard(tx, m, null, before, ctx);
       await this.softDelete(tx, m, before, actor);
+      await o.afterWrite?.(tx, null, before);
     });
   }
 
@@ -292,32 +321,36 @@ export class Store {
     }
   }
 
-  // Derive fields, then check what a schema cannot: references, uniqueness, the model's rules.
-  private async complete(tx: Queryable, m: ModelDef, values: Row, before: Row | null, ctx: ModelContext): Promise<Row> {
+  // Derive fields, then check what a schema cannot, in the order that reveals least: required
+  // fields and references (as far as the caller can see them), the caller's right to write,
+  // uniqueness, the model's rules and its table-wide guard.
+  private async complete(tx: Queryable, m: ModelDef, values: Row, before: Row | null, ctx: ModelContext, o: WriteOptions, cleared: string[] = []): Promise<Row> {
     if (m.derive) Object.assign(values, await m.derive(values, ctx));
     const errors: FieldError[] = [];
     for (const [f, d] of Object.entries(m.fields)) {
       const v = values[f];
-      if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && before?.[f])) errors.push({ field: f, message: 'is required' });
+      if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f)))) errors.push({ field: f, message: 'is required' });
       if (d.type === 'ref' && v != null && (!before || before[f] !== v)) {
         const target = modelNamed(d.ref!);
-        if (!(await ctx.get(target.name, Number(v)))) errors.push({ field: f, message: `${target.name} ${v} does not exist` });
+        if (!(await this.visibleRow(tx, target, Number(v), o.visible))) errors.push({ field: f, message: `${target.name} ${v} does not exist` });
       }
     }
     if (errors.length) throw new ValidationError(errors);
+    if (o.authorize) await o.authorize(values, before, ctx, tx);
     const conflicts: FieldError[] = [];
     const groups = [
       ...Object.entries(m.fields).filter(([, d]) => d.unique).map(([f]) => [f]),
       ...(m.uniqueTogether ?? []).map((g) => [...g]),
     ];
     for (const g of groups) {
-      if (before && g.every((f) => before[f] === values[f])) continue;
+      if (before && g.every((f) => sameValue(m, f, before[f], values[f]))) continue;
       if (g.some((f) => values[f] === null || values[f] === undefined)) continue;
-      const conds = g.map((f) => sql`${ident(f)} = ${values[f]}`);
-      const [hit] = await this.run(tx, sql`SELECT id FROM ${ident(m.table)} WHERE ${join(conds, ' AND ')} AND deleted = false AND id <> ${before?.id ?? 0} LIMIT 1`);
+      const conds = g.map((f) => (m.fields[f].type === 'email' ? sql`lower(${ident(f)}) = lower(${values[f]})` : sql`${ident(f)} = ${values[f]}`));
+      const [hit] = await this.run<{ id: number }>(tx, sql`SELECT id FROM ${ident(m.table)} WHERE ${join(conds, ' AND ')} AND deleted = false AND id <> ${before?.id ?? 0} LIMIT 1`);
       if (hit) {
         const desc = g.map((f) => `${f} ${JSON.stringify(values[f])}`).join(', ');
-        conflicts.push({ field: g[g.length - 1], message: `${m.name} ${hit.id} already has ${desc}` });
+        const who = (await this.visibleRow(tx, m, hit.id, o.visible)) ? `${m.name} ${hit.id}` : `another ${m.label.toLowerCase()}`;
+        conflicts.push({ field: g[g.length - 1], message: `${who} already has ${desc}` });
       }
     }
     if (conflicts.length) throw new ConflictError(conflicts.map((c) => c.message).join('; '), conflicts);
@@ -325,7 +358,24 @@ export class Store {
       const ruleErrors = await m.validate(values, before, ctx);
       if (ruleErrors.length) throw new ValidationError(ruleErrors);
     }
+    await this.guard(tx, m, values, before, ctx);
     return values;
+  }
+
+  // A live row of m with this id that the caller may see.
+  private async visibleRow(q: Queryable, m: ModelDef, id: number, visible?: (m: ModelDef) => Frag | undefined): Promise<boolean> {
+    if (!Number.isInteger(id)) return false;
+    const scope = visible?.(m) ?? raw('true');
+    return (await this.run(q, sql`SELECT 1 FROM ${ident(m.table)} t WHERE t.id = ${id} AND t.deleted = false AND ${scope}`)).length > 0;
+  }
+
+  // The model's table-wide invariant. Its writes take turns (a transaction-scoped advisory lock
+  // on the table's name), so two of them cannot both pass by counting on each other's old row.
+  private async guard(tx: Queryable, m: ModelDef, after: Row | null, before: Row | null, ctx: ModelContext) {
+    if (!m.guard) return;
+    await this.run(tx, sql`SELECT pg_advisory_xact_lock(hashtext(${'xos-guard:' + m.table}))`);
+    const broken = await m.guard(after, before, ctx);
+    if (broken) throw new ConflictError(broken);
   }
 
   // Store form of the given fields: passwords hashed, secrets encrypted, JSON serialised.
@@ -369,6 +419,28 @@ export class Store {
     const [{ n }] = await this.run<{ n: number }>(this.db, sql`SELECT count(*)::int AS n FROM audit_log WHERE ${where}`);
     return { items: items.map((r): Row => ({ ...r, id: Number(r.id), at: r.at instanceof Date ? r.at.toISOString() : r.at })), total: n };
   }
+}
+
+// Secrets bound to fields that this patch changes, and that it does not give again: they are
+// cleared in `values`, and their names returned.
+function dropBoundSecrets(m: ModelDef, values: Row, before: Row, patch: Row): string[] {
+  const dropped: string[] = [];
+  for (const [f, d] of Object.entries(m.fields)) {
+    if (!d.boundTo || f in patch || before[f] == null) continue;
+    if (d.boundTo.some((b) => b in patch && !sameValue(m, b, before[b], patch[b]))) {
+      values[f] = null;
+      dropped.push(f);
+    }
+  }
+  return dropped;
+}
+
+// Whether two values of a field are the same for the store (JSON by content, emails by case).
+function sameValue(m: ModelDef, f: string, a: unknown, b: unknown): boolean {
+  const t = m.fields[f]?.type;
+  if (t === 'json' || t === 'int_array') return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (t === 'email' && typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
+  return a === b;
 }
 
 function redact(m: ModelDef, values: Row): Row {

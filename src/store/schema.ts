@@ -77,7 +77,7 @@ function column(m: ModelDef, field: string, d: FieldDef): PgColumnBuilderBase {
   else if (d.default !== undefined) {
     c = Array.isArray(d.default) ? c.default(sql`'{}'`) : c.default(d.default);
     if (!d.nullable) c = c.notNull();
-  } else if (d.required && !d.nullable) c = c.notNull();
+  } else if (d.required && !d.nullable && !d.boundTo) c = c.notNull(); // a bound secret is cleared when its destination moves
   void m;
   return c;
 }
@@ -89,7 +89,9 @@ for (const m of models) {
     const live = sql`deleted = false`;
     const extra = [];
     for (const [f, d] of Object.entries(m.fields)) {
-      if (d.unique) extra.push(uniqueIndex(`${m.table}_${f}_key`).on(t[f]).where(live));
+      // Emails are one address whatever their case (login compares them lowercased).
+      if (d.unique && d.type === 'email') extra.push(uniqueIndex(`${m.table}_${f}_lower_key`).on(sql`lower(${t[f]})`).where(live));
+      else if (d.unique) extra.push(uniqueIndex(`${m.table}_${f}_key`).on(t[f]).where(live));
       // References are filtered on and then sorted by id (the default order): (field, id) over
       // live rows serves both, where an index on the field alone left a backward scan of ids.
       else if (d.index && d.type === 'ref') extra.push(index(`${m.table}_${f}_idx`).on(t[f], t.id).where(live));

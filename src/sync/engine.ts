@@ -178,7 +178,8 @@ export class Engine {
         const m = modelNamed(name);
         const sets = Object.entries(fields).filter(([f]) => m.fields[f]).map(([f, v]) => sql`${ident(f)} = ${v}`);
         if (!sets.length) return;
-        const q = compile(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, version = version + 1 WHERE id = ${id} RETURNING version`);
+        // Observed state, not desired: the version (the ETag people's edits are checked against) stays.
+        const q = compile(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')} WHERE id = ${id} RETURNING version`);
         const [r] = await this.store.db.query<{ version: number }>(q.text, q.values);
         if (r) await this.store.notify(this.store.db, { model: name, id, op: 'sync', version: Number(r.version) });
       },
@@ -261,23 +262,26 @@ export class Engine {
       ...(outcome.kind === 'error' ? { message: outcome.message } : {}),
     });
     try {
+      let changed = true;
       if (row.deleted && outcome.kind === 'done') {
         if (await purge(this.store, r.model, row)) await this.wakeReferenced(r.model, row);
-        else await writeOutcome(this.store, r.model, row, { kind: 'waiting', on: 'the rows that refer to it to be removed' }, this.opts.backoff);
-      } else await writeOutcome(this.store, r.model, row, outcome, this.opts.backoff);
-      if (r.model.rollsUpTo && outcome.kind !== 'requeue') await this.recheck(r.model, row);
+        else changed = await writeOutcome(this.store, r.model, row, { kind: 'waiting', on: 'the rows that refer to it to be removed' }, this.opts.backoff);
+      } else changed = await writeOutcome(this.store, r.model, row, outcome, this.opts.backoff);
+      // The object a link row belongs to reports anew when the link's state changed, and only then.
+      if (r.model.rollsUpTo && changed && outcome.kind !== 'requeue') await this.recheck(r.model, row);
     } catch (e) {
       this.log(`cannot record the outcome for ${r.model.name} ${row.id}: ${(e as Error).message}`);
     }
   }
 
-  // A link row changed state: the object it belongs to reports anew (its desired state did not
-  // change, so `updated` stays; clearing enacted makes it pending for one more look).
+  // A link row changed state: the object it belongs to reports anew, now rather than after its
+  // backoff (its desired state did not change, so `updated` stays; clearing enacted makes it
+  // pending for one more look).
   private async recheck(m: ModelDef, row: Row) {
     const field = m.rollsUpTo!;
     const target = modelNamed(m.fields[field].ref!);
     if (!target.synced || row[field] == null) return;
-    await this.store.db.query(`UPDATE "${target.table}" SET enacted = NULL WHERE id = $1 AND enacted IS NOT NULL AND NOT deleted`, [row[field]]);
+    await this.store.db.query(`UPDATE "${target.table}" SET enacted = NULL, next_retry = NULL WHERE id = $1 AND NOT deleted`, [row[field]]);
   }
 
   // A purged row no longer holds up the deleted rows it referred to (an Instance waiting for its

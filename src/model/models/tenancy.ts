@@ -1,5 +1,5 @@
 import { baseFields, name, ref, syncFields } from '../common.js';
-import type { FieldDef, ModelDef } from '../types.js';
+import type { FieldDef, ModelContext, ModelDef, Row } from '../types.js';
 
 export const User: ModelDef = {
   name: 'User',
@@ -27,6 +27,7 @@ export const User: ModelDef = {
   },
   read: { kind: 'all' },
   write: { kind: 'custom', name: 'user' },
+  guard: lastAdministrator,
   validate: (v) => {
     const key = v.public_key;
     if (typeof key === 'string' && key.trim() && !/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]+/.test(key.trim()))
@@ -36,6 +37,19 @@ export const User: ModelDef = {
   listFields: ['id', 'email', 'firstname', 'lastname', 'site', 'is_admin', 'backend_status'],
   searchFields: ['email', 'firstname', 'lastname'],
 };
+
+// An administrator who can still administer: active, and not read-only.
+const administers = (u: Row | null) => Boolean(u && u.is_admin === true && u.is_active !== false && u.is_readonly !== true && u.deleted !== true);
+
+// Deleting, deactivating or demoting the last such administrator would leave nobody who can
+// manage XOS through its API.
+async function lastAdministrator(after: Row | null, before: Row | null, ctx: ModelContext): Promise<string | null> {
+  if (!administers(before) || administers(after)) return null;
+  const others = await ctx.count('User', { is_admin: true, is_active: true, is_readonly: false }, Number(before!.id));
+  return others
+    ? null
+    : `${before!.email} is the last active administrator; make another user an administrator before ${after ? 'taking this away' : 'deleting this one'}`;
+}
 
 const roleModel = (n: string, plural: string, table: string, choices: readonly string[]): ModelDef => ({
   name: n,
@@ -72,6 +86,7 @@ export const SitePrivilege: ModelDef = {
     role: ref('SiteRole', { required: true }),
   },
   uniqueTogether: [['user', 'site', 'role']],
+  grantsTo: 'user',
   read: { kind: 'custom', name: 'site_privilege' },
   write: { kind: 'site', path: 'site', roles: ['admin', 'pi'] },
   validate: activeUser,
@@ -92,6 +107,7 @@ export const DeploymentPrivilege: ModelDef = {
     role: ref('DeploymentRole', { required: true }),
   },
   uniqueTogether: [['user', 'deployment', 'role']],
+  grantsTo: 'user',
   read: { kind: 'custom', name: 'deployment_privilege' },
   write: { kind: 'deployment', path: 'deployment' },
   listFields: ['id', 'user', 'deployment', 'role'],
@@ -157,6 +173,7 @@ export const SlicePrivilege: ModelDef = {
     role: ref('SliceRole', { required: true }),
   },
   uniqueTogether: [['user', 'slice', 'role']],
+  grantsTo: 'user',
   read: { kind: 'slice', path: 'slice' },
   write: { kind: 'slice', path: 'slice' },
   validate: activeUser,

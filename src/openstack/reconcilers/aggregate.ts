@@ -19,8 +19,10 @@ export async function rollUp(row: Row, ctx: SyncContext, link: Spec['link']): Pr
   const names = async (l: Row) => (await ctx.get('Controller', Number(l.controller)))?.name ?? `controller ${l.controller}`;
   const failed = links.find((l) => l.backend_code === 2);
   if (failed) return { kind: 'error', message: `on ${await names(failed)}: ${String(failed.backend_status).replace(/^2 - /, '')}`, reason: 'dependency' };
+  // A link that changes state wakes this row (the engine's recheck), so waiting here backs off
+  // rather than polling.
   const pending = links.find((l) => l.backend_code !== 1 || l.enacted == null);
-  if (pending) return { kind: 'requeue', afterSeconds: 2, message: `in progress on ${await names(pending)}` };
+  if (pending) return { kind: 'waiting', on: `controller ${await names(pending)} (in progress there)` };
   return { kind: 'done', message: `OK on ${(await Promise.all(links.map(names))).join(', ')}` };
 }
 

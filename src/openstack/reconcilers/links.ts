@@ -21,10 +21,11 @@ export async function controllerForInstance(inst: Row, ctx: SyncContext): Promis
 
 // A link row that must be in sync before the caller can go on: the outcome to return while it
 // is not, or null when it is ready.
-export function notReady(link: Row, what: string): { kind: 'waiting'; on: string } | null {
+export function notReady(link: Row, what: string): { kind: 'waiting'; on: string; failed: boolean } | null {
   if (link.backend_code === 1 && link.enacted != null) return null;
-  const state = link.backend_code === 2 ? `, which failed: ${String(link.backend_status).replace(/^2 - /, '')}` : '';
-  return { kind: 'waiting', on: `${what}${state}` };
+  const failed = link.backend_code === 2;
+  const state = failed ? `, which failed: ${String(link.backend_status).replace(/^2 - /, '')}` : '';
+  return { kind: 'waiting', on: `${what}${state}`, failed };
 }
 
 export async function controllerOfLink(row: Row, ctx: SyncContext): Promise<Row> {
