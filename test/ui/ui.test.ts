@@ -15,6 +15,7 @@ const RO = { email: 'readonly@example.com', password: 'readonly-password-1' };
 // Resource errors a test provokes on purpose: the wrong password, the rejected slice name and pool ranges.
 const EXPECTED = [
   /Failed to load resource: the server responded with a status of 401 .*\/api\/auth\/login/,
+  /Failed to load resource: the server responded with a status of 403 .*\/api\/auth\/password/,
   /Failed to load resource: the server responded with a status of 400 .*\/api\/core\/(slices|addresspools)\b/,
   /Failed to load resource: the server responded with a status of 412 .*\/api\/core\/sites\/\d+/,
 ];
@@ -33,9 +34,10 @@ describe('web UI', { skip: skipBrowser }, () => {
     assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  // What the synchronizer does when it writes an outcome: the sync fields, a new version, a notice.
+  // What the synchronizer does when it writes an outcome: the sync fields and a notice; the
+  // version (the ETag) stays, as it covers what people change.
   const syncWrite = async (model: string, table: string, id: number, set: string, params: unknown[] = []) => {
-    const [row] = await sql(`UPDATE ${table} SET ${set}, version = version + 1 WHERE id = $1 RETURNING version`, [id, ...params]);
+    const [row] = await sql(`UPDATE ${table} SET ${set} WHERE id = $1 RETURNING version`, [id, ...params]);
     await s.store.notify(s.store.db, { model, id, op: 'sync', version: Number(row.version) });
   };
 
@@ -344,6 +346,45 @@ describe('web UI', { skip: skipBrowser }, () => {
     assert.equal(row.ranges, '10.0.9.3-10.0.9.15, 10.0.9.17');
     assert.ok(row.deployment != null, 'bound to the chosen deployment');
     assert.equal(row.network_name, 'ext-net', 'the default');
+  });
+
+  test("a status change while a form is open does not turn its save into a conflict", async () => {
+    await page.goto(`${s.base}/sites/${ids.site}/edit`);
+    await page.getByRole('heading', { name: 'Edit Princeton' }).waitFor();
+    await page.getByLabel('Abbreviated name').fill('PU-1');
+    await syncWrite('Site', 'sites', ids.site, `backend_code = 2, backend_status = '2 - on lab: cannot reach identity', last_sync = now()`);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Princeton', level: 1 }).waitFor();
+    await page.locator('[data-field="abbreviated_name"]').getByText('PU-1').waitFor();
+  });
+
+  test('one changes their own password by giving the current one; the edit form does not offer it', async () => {
+    const who = { email: 'rotate@example.com', password: 'rotate-password-1' };
+    const u = await api('POST', '/api/core/users', { ...who, firstname: 'Rosa', lastname: 'Tate', site: 1 });
+    const other = await newPage(browser!, watch);
+    try {
+      await login(other.page, s.base, who);
+      const p = other.page;
+      await p.getByRole('link', { name: 'My account' }).click();
+      await p.goto(`${s.base}/users/${u.id}/edit`);
+      await p.getByRole('heading', { name: 'Edit rotate@example.com' }).waitFor();
+      assert.equal(await p.locator('#field-password').count(), 0, 'no password field for one\'s own account');
+      await p.getByRole('link', { name: 'change your password' }).click();
+      await p.getByRole('heading', { name: 'Change your password', level: 1 }).waitFor();
+      await p.getByLabel('Current password').fill('not-my-password');
+      await p.getByLabel('New password', { exact: true }).fill('rotated-password-2');
+      await p.getByLabel('New password again').fill('rotated-password-2');
+      await p.getByRole('button', { name: 'Change password' }).click();
+      await p.locator('#pw-current_password-error').getByText('is not your current password').waitFor();
+      await p.getByLabel('Current password').fill(who.password);
+      await p.getByRole('button', { name: 'Change password' }).click();
+      await p.getByRole('heading', { name: 'rotate@example.com', level: 1 }).waitFor();
+      assert.equal((await s.call({ email: who.email, password: 'rotated-password-2' }, 'GET', '/api/auth/me')).status, 200);
+      assert.equal((await s.call(who, 'GET', '/api/auth/me')).status, 401);
+      assert.deepEqual(await unlabelledControls(p), []);
+    } finally {
+      await other.ctx.close();
+    }
   });
 
   test('edit with If-Match; delete with a confirmation dialog; log out', async () => {

@@ -6,6 +6,7 @@ import { DetailPage } from './pages/DetailPage';
 import { CreatePage, EditPage } from './pages/FormPage';
 import { ListPage } from './pages/ListPage';
 import { Login } from './pages/Login';
+import { PasswordPage } from './pages/PasswordPage';
 import { Link, matchPath, useLocation } from './router';
 import { SessionProvider, useSession, useSessionState } from './session';
 
@@ -34,6 +35,7 @@ function Routes() {
   const { path } = useLocation();
   const { byPlural } = useSession();
   if (path === '/' || path === '') return <Dashboard />;
+  if (path === '/account/password') return <PasswordPage />;
   let p = matchPath('/:plural', path);
   if (p && byPlural.has(p.plural)) return <ListPage key={p.plural} model={byPlural.get(p.plural)!} />;
   p = matchPath('/:plural/new', path);

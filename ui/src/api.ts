@@ -113,6 +113,9 @@ export const api = {
   },
   retry: async (plural: string, id: number | string) => (await request<Row>('POST', `${core(plural)}/${id}/retry`)).data,
   login: async (email: string, password: string) => (await request<Row>('POST', '/api/auth/login', { email, password })).data,
+  changePassword: async (current_password: string, password: string) => {
+    await request('POST', '/api/auth/password', { current_password, password });
+  },
   logout: async () => {
     await request('POST', '/api/auth/logout');
   },

@@ -24,11 +24,16 @@ export function EditPage({ model, id }: { model: ModelInfo; id: number }) {
 }
 
 function ModelForm({ model, row }: { model: ModelInfo; row: Row | null }) {
-  const { isAdmin, readOnly } = useSession();
+  const { isAdmin, readOnly, me } = useSession();
   const { query } = useLocation();
   const toast = useToast();
   const mode = row ? 'edit' : 'create';
-  const fields = formFields(model, mode, isAdmin);
+  // A stored password is changed by an administrator, or by its owner on the password page.
+  const isSelf = Boolean(row && model.name === 'User' && row.id === me.user.id);
+  const passwordNote = (f: { type: string }) =>
+    row && f.type === 'password' && (isSelf || !isAdmin) ? (isSelf ? 'self' : 'admin-only') : null;
+  const fields = formFields(model, mode, isAdmin).filter(([, f]) => !passwordNote(f));
+  const hiddenPassword = formFields(model, mode, isAdmin).find(([, f]) => passwordNote(f));
   const [values, setValues] = useState<Record<string, FormValue>>(() => {
     const v: Record<string, FormValue> = {};
     for (const [name, f] of fields) {
@@ -156,6 +161,17 @@ function ModelForm({ model, row }: { model: ModelInfo; row: Row | null }) {
           )}
         </div>
         <div className="form-grid">{main.map(input)}</div>
+        {hiddenPassword && (
+          <p className="help">
+            {passwordNote(hiddenPassword[1]) === 'self' ? (
+              <>
+                Password: <Link to="/account/password">change your password</Link> (it asks for the current one).
+              </>
+            ) : (
+              "Password: only an administrator may set another user's password."
+            )}
+          </p>
+        )}
         {admin.length > 0 && (
           <fieldset className="admin-fields">
             <legend>Administrator settings</legend>
