@@ -10,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { lockDataDir } from './lock.js';
+import { privateUmask, tightenDir, tightenTree } from './private-files.js';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -43,7 +44,9 @@ async function openPglite(dataDir: string, memory = false): Promise<Db> {
   let release = async () => {};
   let dir = 'memory://';
   if (!memory) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    privateUmask(); // see private-files.ts for why both this and tightenTree below
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    tightenDir(dataDir);
     release = lockDataDir(dataDir); // PGlite itself does not stop a second process; see lock.ts
     dir = path.join(dataDir, 'pgdata');
   }
@@ -54,6 +57,14 @@ async function openPglite(dataDir: string, memory = false): Promise<Db> {
     await release();
     throw e;
   }
+  if (!memory)
+    try {
+      tightenTree(dataDir);
+    } catch (e) {
+      await pglite.close();
+      await release();
+      throw e;
+    }
   await migratePglite(drizzlePglite(pglite), { migrationsFolder });
   const q = async <T>(runner: { query: PGlite['query'] }, text: string, params?: unknown[]) =>
     (await runner.query<T>(text, params as unknown[])).rows;
