@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { redactUrl } from '../config/redact-url.js';
 import { lockDataDir } from './lock.js';
 import { privateUmask, tightenDir, tightenTree } from './private-files.js';
 
@@ -82,16 +83,6 @@ async function openPglite(dataDir: string, memory = false): Promise<Db> {
       await release();
     },
   };
-}
-
-function redactUrl(url: string) {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres';
-  }
 }
 
 async function openPostgres(url: string): Promise<Db> {
