@@ -7,6 +7,7 @@ import { Store, SYSTEM } from '../store/repository.js';
 import { resolveSecretKey, secretBox } from '../store/secrets.js';
 import { seed } from '../store/seed.js';
 import { hashPassword, generatePassword } from '../auth/passwords.js';
+import { PASSWORD_RULE, weakPassword } from '../auth/password-rule.js';
 import { model } from '../model/registry.js';
 
 export async function openStore(config: XosConfig, opts: { memory?: boolean } = {}): Promise<Store> {
@@ -35,6 +36,12 @@ export async function ensureFirstAdmin(store: Store, env: NodeJS.ProcessEnv = pr
   if (n > 0) return null;
   const email = env.XOS_ADMIN_EMAIL || 'admin@example.com';
   const given = env.XOS_ADMIN_PASSWORD;
+  const weak = given ? weakPassword(given, email) : null;
+  if (weak)
+    throw new Error(
+      `XOS_ADMIN_PASSWORD: ${weak}; the first administrator's password must be ${PASSWORD_RULE} ` +
+        '(or leave XOS_ADMIN_PASSWORD unset: XOS then makes one up and shows it once)',
+    );
   const password = given || generatePassword();
   const sites = await store.list(model('Site'), { limit: 1 });
   const site = sites.items[0] ?? (await store.create(model('Site'), { name: 'MySite', login_base: 'mysite', abbreviated_name: 'mysite' }, SYSTEM));

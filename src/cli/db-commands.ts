@@ -13,10 +13,23 @@ export async function migrateDb(config: XosConfig) {
   await store.db.close();
 }
 
+// The export holds every password hash and encrypted credential: only its owner may read it,
+// also when the file was already there with a looser mode (which open's mode would keep).
+function privateWriteStream(file: string) {
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600);
+  } catch (e) {
+    fs.closeSync(fd);
+    throw new Error(`cannot make ${file} readable by its owner only: ${(e as Error).message}`);
+  }
+  return fs.createWriteStream('', { fd });
+}
+
 export async function exportDb(config: XosConfig, output?: string) {
   const store = await openStore(config);
   try {
-    const out = output ? fs.createWriteStream(output) : process.stdout;
+    const out = output ? privateWriteStream(output) : process.stdout;
     await exportSql(store.db, out);
     if (output) {
       await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((e?: Error) => (e ? reject(e) : resolve())));

@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { findConfigFile, loadConfig, showConfig } from '../config/load.js';
 import type { XosConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
-import { ApiError, api, connection, forgetLogin, saveLogin } from './client.js';
+import { ApiError, connection } from './client.js';
+import { addLoginCommands } from './login.js';
 import { addObjectCommands } from './objects.js';
 import { addControllerCommands } from './controller-commands.js';
 import { serve } from './serve.js';
@@ -56,30 +57,7 @@ cfg
     process.stdout.write(showConfig(config()));
   });
 
-program
-  .command('login')
-  .description('Log in to a running XOS and keep the token for later commands')
-  .requiredOption('--email <email>', 'login email')
-  .option('--password <password>', 'password (default: $XOS_PASSWORD)')
-  .action(async (o) => {
-    const password = o.password ?? process.env.XOS_PASSWORD;
-    if (!password) throw new Error('give --password or set XOS_PASSWORD');
-    const c = { ...conn(), authorization: undefined };
-    const res = await api<{ token: string }>(c, 'POST', '/api/auth/login', { email: o.email, password });
-    // A long-lived API token suits a CLI better than the browser session it logged in with.
-    const authed = { ...c, authorization: `Bearer ${res.token}` };
-    const tok = await api<{ token: string }>(authed, 'POST', '/api/auth/tokens', { name: `xos cli ${new Date().toISOString()}` });
-    await api(authed, 'POST', '/api/auth/logout');
-    console.log(`logged in to ${c.url} as ${o.email}; token saved in ${saveLogin(c.url, tok.token, o.email)}`);
-  });
-program
-  .command('logout')
-  .description('Forget the saved login')
-  .action(() => {
-    forgetLogin();
-    console.log('logged out');
-  });
-
+addLoginCommands(program, conn);
 addObjectCommands(program, conn);
 addControllerCommands(program, conn);
 

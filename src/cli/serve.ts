@@ -12,7 +12,10 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
   const host = o.host ?? config.api.host;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: "${o.port}" is not a port number`);
   const store = await openStore(config);
-  const admin = await ensureFirstAdmin(store);
+  const admin = await ensureFirstAdmin(store).catch(async (e: unknown) => {
+    await store.db.close(); // releases the data directory before the error is shown
+    throw e;
+  });
   if (admin?.password)
     console.log(
       `\n  First start: created the administrator ${admin.email}\n  with the password ${admin.password}\n` +

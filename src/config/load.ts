@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ini from 'ini';
 import { configSchema, envAliases, type KeySpec, type XosConfig } from './schema.js';
+import { redactUrl } from './redact-url.js';
 
 export class ConfigError extends Error {
   constructor(where: string, section: string, key: string, reason: string) {
@@ -93,19 +94,9 @@ export function showConfig(cfg: XosConfig): string {
     lines.push('', `[${s}]`);
     for (const [k, spec] of Object.entries(keys as Record<string, KeySpec>)) {
       let v = (cfg as unknown as Record<string, Record<string, unknown>>)[s][k];
-      if ('secret' in spec && spec.secret && v) v = k === 'url' ? maskUrl(String(v)) : '********';
+      if ('secret' in spec && spec.secret && v) v = k === 'url' ? redactUrl(String(v)) : '********';
       lines.push(`${k} = ${typeof v === 'boolean' ? (v ? 'True' : 'False') : v}`);
     }
   }
   return lines.join('\n') + '\n';
-}
-
-function maskUrl(url: string) {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '********';
-    return u.toString();
-  } catch {
-    return '********';
-  }
 }

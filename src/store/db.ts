@@ -9,7 +9,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { redactUrl } from '../config/redact-url.js';
 import { lockDataDir } from './lock.js';
+import { privateUmask, tightenDir, tightenTree } from './private-files.js';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -43,7 +45,9 @@ async function openPglite(dataDir: string, memory = false): Promise<Db> {
   let release = async () => {};
   let dir = 'memory://';
   if (!memory) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    privateUmask(); // see private-files.ts for why both this and tightenTree below
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    tightenDir(dataDir);
     release = lockDataDir(dataDir); // PGlite itself does not stop a second process; see lock.ts
     dir = path.join(dataDir, 'pgdata');
   }
@@ -55,6 +59,7 @@ async function openPglite(dataDir: string, memory = false): Promise<Db> {
     throw e;
   }
   try {
+    if (!memory) tightenTree(dataDir);
     await upgrading(dataDir, () => migratePglite(drizzlePglite(pglite), { migrationsFolder }));
   } catch (e) {
     await pglite.close();
@@ -87,16 +92,6 @@ async function upgrading(where: string, run: () => Promise<void>) {
   } catch (e) {
     const cause = (e as { cause?: Error }).cause;
     throw new Error(`cannot bring the database at ${where} up to date: ${(cause ?? (e as Error)).message}`);
-  }
-}
-
-function redactUrl(url: string) {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres';
   }
 }
 

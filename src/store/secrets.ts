@@ -37,7 +37,7 @@ export function resolveSecretKey(opts: { key: string; keyFile: string; dataDir: 
   if (opts.key) return opts.key.trim();
   const file = opts.keyFile || path.join(opts.dataDir, 'secret.key');
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = crypto.randomBytes(32).toString('hex');
   fs.writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
   return key;

@@ -1,54 +1,10 @@
 // The `xos` command against a real `xos serve` process, as a newcomer would use them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-
-const run = promisify(execFile);
-const xos = path.resolve('bin/xos');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Served {
-  proc: ChildProcess;
-  port: number;
-  output: () => string;
-  stop: () => Promise<number | null>;
-}
-
-async function serve(env: Record<string, string>): Promise<Served> {
-  const port = await freePort();
-  const proc = spawn(xos, ['serve'], { env: { ...process.env, XOS_API_PORT: String(port), XOS_API_LOG_LEVEL: 'warn', ...env } });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
-  while (!/is listening on/.test(out)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`xos serve did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    proc,
-    port,
-    output: () => out,
-    stop: () =>
-      new Promise((resolve) => {
-        proc.once('exit', (code) => resolve(code));
-        proc.kill('SIGTERM');
-      }),
-  };
-}
+import { run, serve, xos, type Served } from '../helpers/xos-process.js';
 
 describe('xos command', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xos-cli-'));

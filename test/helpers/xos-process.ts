@@ -1,0 +1,51 @@
+// The real `xos` command as separate processes: a `xos serve` to talk to, and the CLI itself.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import net from 'node:net';
+import path from 'node:path';
+
+export const xos = path.resolve('bin/xos');
+export const run = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Served {
+  proc: ChildProcess;
+  port: number;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}
+
+// `xos args…` as [command, arguments] that run it under the given umask.
+export const underUmask = (umask: string, args: string[]): [string, string[]] => ['sh', ['-c', `umask ${umask} && exec "$0" "$@"`, xos, ...args]];
+
+export async function serve(env: Record<string, string>, opts: { umask?: string } = {}): Promise<Served> {
+  const port = await freePort();
+  const [cmd, args] = opts.umask ? underUmask(opts.umask, ['serve']) : [xos, ['serve']];
+  const proc = spawn(cmd, args, { env: { ...process.env, XOS_API_PORT: String(port), XOS_API_LOG_LEVEL: 'warn', ...env } });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 60_000;
+  while (!/is listening on/.test(out)) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`xos serve did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    proc,
+    port,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once('exit', (code) => resolve(code));
+        proc.kill('SIGTERM');
+      }),
+  };
+}
