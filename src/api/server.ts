@@ -19,6 +19,7 @@ import { uiRoutes } from './ui-routes.js';
 import { controllerRoutes } from './controller-routes.js';
 import type { ClusterInventory } from '../ops/inventory.js';
 import { VERSION } from '../version.js';
+import { GuessLimit } from '../auth/guess-limit.js';
 
 export interface ServerOptions {
   store: Store;
@@ -68,7 +69,9 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
-  await app.register(authn, { store });
+  // Wrong passwords given with HTTP Basic, per client address and per account.
+  const guesses = new GuessLimit({ max: config.api.login_attempts_per_minute, windowMs: 60_000 });
+  await app.register(authn, { store, guesses });
   await app.register(metaRoutes, { store, version: VERSION });
   await app.register(authRoutes, {
     store,
