@@ -69,7 +69,7 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
-  // Wrong passwords given with HTTP Basic, per client address and per account.
+  // One budget of wrong passwords for HTTP Basic and the login form alike.
   const guesses = new GuessLimit({ max: config.api.login_attempts_per_minute, windowMs: 60_000 });
   await app.register(authn, { store, guesses });
   await app.register(metaRoutes, { store, version: VERSION });
@@ -77,6 +77,7 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
     store,
     sessionHours: config.api.session_hours,
     loginPerMinute: config.api.login_attempts_per_minute,
+    guesses,
   });
   await app.register(crudRoutes, { store, publicUrl: config.api.public_url });
   await app.register(eventRoutes, { store });

@@ -1,10 +1,10 @@
-// Password guessing limits for HTTP Basic, which checks a password on every request and so
-// would otherwise let a script guess as fast as the server answers. Only wrong passwords count,
-// per client address and per account: after `max` of them in a window, every password attempt
-// from that address, and every one against that account from anywhere, is refused until the
-// window ends. Correct passwords are refused too while blocked, or
-// the answer would still tell a guess apart; they never add to or reset a count, so callers who
-// know their password are never limited by their own traffic.
+// Password guessing limits, shared by HTTP Basic (which checks a password on every request) and
+// POST /api/auth/login, so that both draw on one budget. Only wrong passwords count, per client
+// address and per account: after `max` of them in a window, every password attempt from that
+// address, and every one against that account from anywhere, is refused until the window ends.
+// Correct passwords are refused too while blocked, or the answer would still tell a guess apart;
+// they never add to or reset a count, so callers who know their password are never limited by
+// their own traffic.
 //
 // The counts live in this process's memory: several API processes each count on their own, so a
 // guesser spread over them gets `max` guesses per window from each.

@@ -1,5 +1,5 @@
-// Password guessing over HTTP Basic is limited like the login form: per client address and per
-// account, wrong passwords only.
+// Password guessing over HTTP Basic is limited like the login form, and shares its budget: per
+// client address and per account, wrong passwords only.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN, basic, startTestServer, type TestServer } from '../helpers/xos.js';
@@ -22,6 +22,8 @@ async function newUser() {
 // Each test's requests come from its own addresses, so that the tests do not block each other.
 const asBasic = (client: string, who: { email: string; password: string }) =>
   s.app.inject({ method: 'GET', url: '/api/auth/me', remoteAddress: client, headers: { authorization: basic(who) } });
+const login = (client: string, who: { email: string; password: string }) =>
+  s.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: client, payload: who });
 
 function assertLimited(r: Awaited<ReturnType<typeof asBasic>>) {
   assert.equal(r.statusCode, 429, r.body);
@@ -54,4 +56,14 @@ test('successful Basic calls are never limited and do not reset the count of wro
   assert.equal((await asBasic('10.3.0.3', u)).statusCode, 200);
   assert.equal((await asBasic('10.3.0.4', { ...u, password: 'guess-last' })).statusCode, 401);
   assertLimited(await asBasic('10.3.0.5', u));
+});
+
+test('the login form and HTTP Basic share one budget per account', async () => {
+  const u = await newUser();
+  for (let i = 0; i < MAX; i++) assert.equal((await asBasic(`10.4.0.${i + 1}`, { ...u, password: `guess-${i}` })).statusCode, 401);
+  assertLimited(await login('10.4.1.1', u));
+
+  const v = await newUser();
+  for (let i = 0; i < MAX; i++) assert.equal((await login(`10.4.2.${i + 1}`, { ...v, password: `guess-${i}` })).statusCode, 401);
+  assertLimited(await asBasic('10.4.3.1', v));
 });
