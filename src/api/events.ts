@@ -3,12 +3,9 @@
 // row through the API, under their own privileges. Events about rows the caller cannot see are
 // not sent.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { model as modelNamed } from '../model/registry.js';
-import { canReadModel, readScope } from '../auth/rules.js';
-import type { Principal } from '../auth/principal.js';
 import { CHANGES_CHANNEL } from '../store/db.js';
-import { compile, ident, sql } from '../store/sql.js';
 import type { ChangeNotice, Store } from '../store/repository.js';
+import { EventFilter } from './event-filter.js';
 
 type Listener = (n: ChangeNotice) => void;
 
@@ -32,20 +29,6 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
     await stop?.();
   });
 
-  async function visible(p: Principal, n: ChangeNotice): Promise<boolean> {
-    let m;
-    try {
-      m = modelNamed(n.model);
-    } catch {
-      return false;
-    }
-    if (!canReadModel(m, p)) return false;
-    const scope = readScope(m, p);
-    if (!scope || n.op === 'delete') return true;
-    const q = compile(sql`SELECT 1 FROM ${ident(m.table)} t WHERE t.id = ${n.id} AND ${scope}`);
-    return (await store.db.query(q.text, q.values)).length > 0;
-  }
-
   app.get('/api/events', {
     schema: {
       tags: ['Meta'],
@@ -58,7 +41,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
     },
     handler: async (req: FastifyRequest<{ Querystring: { models?: string } }>, reply) => {
       await ensureListening();
-      const p = req.principal!;
+      const filter = new EventFilter(store, req.principal!);
       const only = req.query.models ? new Set(req.query.models.split(',').map((s) => s.trim())) : null;
       reply.hijack();
       const res = reply.raw;
@@ -73,7 +56,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
       const listener: Listener = (n) => {
         if (only && !only.has(n.model)) return;
         queue = queue.then(async () => {
-          if (await visible(p, n).catch(() => false)) res.write(`event: change\ndata: ${JSON.stringify(n)}\n\n`);
+          if (await filter.allows(n).catch(() => false)) res.write(`event: change\ndata: ${JSON.stringify(n)}\n\n`);
         });
       };
       listeners.add(listener);
