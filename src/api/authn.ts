@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import '@fastify/cookie';
 import '@fastify/swagger';
 import type { ModelDef } from '../model/types.js';
-import { checkPassword, findApiToken, findSession, API_TOKEN_PREFIX } from '../auth/credentials.js';
+import { checkPassword, findApiToken, findSession, userById, API_TOKEN_PREFIX } from '../auth/credentials.js';
 import { loadPrincipal, type Principal } from '../auth/principal.js';
 import type { GuessLimit } from '../auth/guess-limit.js';
 import type { Row } from '../model/types.js';
@@ -60,6 +60,21 @@ async function identify(store: Store, req: FastifyRequest): Promise<{ user: Row 
     return s ? { user: s.user, csrf: s.csrf, cookie } : { user: null, problem: 'the session has expired; log in again' };
   }
   return { user: null, problem: 'authentication required: use HTTP Basic (email and password), a bearer token or log in' };
+}
+
+// The user a long-lived request (the event stream) now acts for, on the credentials it came with;
+// null once they no longer hold. A session must still exist (no logout) and be unexpired, an API
+// token unrevoked and unexpired. Basic credentials are not verified again (argon2, every few
+// seconds, for every stream), but the password hash they were verified against must still be the
+// user's. Every way fails once the user is deactivated or deleted.
+export async function reidentify(store: Store, req: FastifyRequest): Promise<Row | null> {
+  if (req.sessionToken) return (await findSession(store.db, req.sessionToken))?.user ?? null;
+  const a = auth(req);
+  if (a.startsWith('Bearer ')) return findApiToken(store.db, a.slice(7).trim());
+  const was = req.principal?.user;
+  if (!a.startsWith('Basic ') || !was) return null;
+  const now = await userById(store.db, Number(was.id));
+  return now && now.password === was.password ? now : null;
 }
 
 export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guesses: GuessLimit }) => {

@@ -1,15 +1,17 @@
 // GET /api/events: the change feed as server-sent events, so open pages update without polling.
 // Each event names a model, an id, the operation and the row's new version; clients fetch the
 // row through the API, under their own privileges. Events about rows the caller cannot see are
-// not sent.
+// not sent. A stream outlives the request that opened it, so it checks every few seconds that its
+// credentials still hold, and ends when they do not.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CHANGES_CHANNEL } from '../store/db.js';
 import type { ChangeNotice, Store } from '../store/repository.js';
 import { EventFilter } from './event-filter.js';
+import { reidentify } from './authn.js';
 
 type Listener = (n: ChangeNotice) => void;
 
-export async function eventRoutes(app: FastifyInstance, opts: { store: Store; keepAliveMs?: number }) {
+export async function eventRoutes(app: FastifyInstance, opts: { store: Store; keepAliveMs?: number; recheckMs?: number }) {
   const { store } = opts;
   // One LISTEN for the whole process, fanned out to every open stream.
   const listeners = new Set<Listener>();
@@ -52,17 +54,35 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
         'x-accel-buffering': 'no', // let nginx pass events through at once
       });
       res.write(': connected\nretry: 2000\n\n');
+      // Notices and credential checks take turns, so no notice is sent after a failed check.
       let queue = Promise.resolve();
+      let open = true;
       const listener: Listener = (n) => {
         if (only && !only.has(n.model)) return;
         queue = queue.then(async () => {
-          if (await filter.allows(n).catch(() => false)) res.write(`event: change\ndata: ${JSON.stringify(n)}\n\n`);
+          if (!open) return;
+          const allowed = await filter.allows(n).catch(() => false);
+          if (allowed && open) res.write(`event: change\ndata: ${JSON.stringify(n)}\n\n`);
         });
       };
       listeners.add(listener);
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.keepAliveMs ?? 20_000);
+      // Logout, an expired session, a revoked token, a changed password or a deactivated user end
+      // the stream; the client's reconnect then meets the 401. A failed check ends it too.
+      const recheck = setInterval(() => {
+        queue = queue.then(async () => {
+          if (!open) return;
+          const user = await reidentify(store, req).catch(() => null);
+          if (!user && open) {
+            res.end(': the credentials of this stream no longer hold\n\n');
+            close();
+          }
+        });
+      }, opts.recheckMs ?? 5_000);
       const close = () => {
+        open = false;
         clearInterval(keepAlive);
+        clearInterval(recheck);
         listeners.delete(listener);
         app.server.off('close', close); // one listener per open stream, not per stream ever opened
       };

@@ -28,9 +28,10 @@ export interface ServerOptions {
   uiDistDir?: string; // the built web UI (default ui/dist)
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
   inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
+  eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
 }
 
-export async function buildServer({ store, config, logger = true, uiDistDir, capacity, inventory }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, uiDistDir, capacity, inventory, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -80,7 +81,7 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
     guesses,
   });
   await app.register(crudRoutes, { store, publicUrl: config.api.public_url });
-  await app.register(eventRoutes, { store });
+  await app.register(eventRoutes, { store, recheckMs: eventsRecheckMs });
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
   await app.register(statsRoutes, { store, config, capacity });
