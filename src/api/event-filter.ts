@@ -23,6 +23,14 @@ export class EventFilter {
     private principal: Principal,
   ) {}
 
+  // The caller's privileges, reloaded while the stream lasts. When they change, rows the stream
+  // was told about may have become unreadable, so they are forgotten: at worst a purge of a row
+  // still readable goes unannounced.
+  setPrincipal(p: Principal) {
+    if (privileges(p) !== privileges(this.principal)) this.told.clear();
+    this.principal = p;
+  }
+
   async allows(n: ChangeNotice): Promise<boolean> {
     const key = `${n.model}\0${n.id}`;
     const ok = await this.judge(n, key);
@@ -53,3 +61,7 @@ export class EventFilter {
     return n.op === 'delete' && this.told.has(key);
   }
 }
+
+const roles = (m: Map<number, Set<string>>) => [...m].map(([k, v]) => `${k}:${[...v].sort().join(',')}`).sort();
+const privileges = (p: Principal) =>
+  JSON.stringify([p.id, p.isAdmin, roles(p.siteRoles), roles(p.sliceRoles), [...p.deploymentAdmin].sort((a, b) => a - b)]);

@@ -2,12 +2,13 @@
 // Each event names a model, an id, the operation and the row's new version; clients fetch the
 // row through the API, under their own privileges. Events about rows the caller cannot see are
 // not sent. A stream outlives the request that opened it, so it checks every few seconds that its
-// credentials still hold, and ends when they do not.
+// credentials still hold, ending when they do not, and follows the caller's current privileges.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CHANGES_CHANNEL } from '../store/db.js';
 import type { ChangeNotice, Store } from '../store/repository.js';
 import { EventFilter } from './event-filter.js';
 import { reidentify } from './authn.js';
+import { loadPrincipal } from '../auth/principal.js';
 
 type Listener = (n: ChangeNotice) => void;
 
@@ -54,7 +55,8 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
         'x-accel-buffering': 'no', // let nginx pass events through at once
       });
       res.write(': connected\nretry: 2000\n\n');
-      // Notices and credential checks take turns, so no notice is sent after a failed check.
+      // Notices and credential checks take turns, so each notice is judged by the privileges of
+      // the last check before it.
       let queue = Promise.resolve();
       let open = true;
       const listener: Listener = (n) => {
@@ -73,7 +75,9 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
         queue = queue.then(async () => {
           if (!open) return;
           const user = await reidentify(store, req).catch(() => null);
-          if (!user && open) {
+          const p = user && (await loadPrincipal(store.db, user).catch(() => null));
+          if (p) filter.setPrincipal(p);
+          else if (open) {
             res.end(': the credentials of this stream no longer hold\n\n');
             close();
           }

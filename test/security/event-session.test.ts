@@ -1,7 +1,10 @@
-// An open event stream lasts no longer than the credentials it was opened with: it checks them
-// every `eventsRecheckMs`.
+// An open event stream lasts no longer than the credentials it was opened with, and follows its
+// caller's privileges as they change: it checks both every `eventsRecheckMs`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { model } from '../../src/model/registry.js';
+import { SYSTEM } from '../../src/store/repository.js';
+import { releaseAddresses } from '../../src/net/allocate.js';
 import { ADMIN, basic, startTestServer, type TestServer } from '../helpers/xos.js';
 import { listening, openEvents, type EventStream } from '../helpers/sse.js';
 
@@ -87,4 +90,40 @@ test('a stream on HTTP Basic ends when the password changes', async () => {
   await endsAfter(stream, async () => {
     assert.equal((await s.call(ADMIN, 'PATCH', `/api/core/users/${id}`, { password: 'another-password' })).status, 200);
   });
+});
+
+test('a slice member whose privilege is deleted no longer hears of the slice\'s instances or their addresses', async () => {
+  const { who, id: user } = await newUser();
+  const access = (await s.call(ADMIN, 'GET', '/api/core/sliceroles?role=access')).body.items[0].id;
+  const slice = await mk('slices', { name: `mysite_revoked${++seq}`, site: 1 });
+  const privilege = await mk('sliceprivileges', { user, slice, role: access });
+  const deployment = await mk('deployments', { name: `D${++seq}`, access_control: 'allow all' });
+  const image = await mk('images', { name: `img${++seq}` });
+  const flavor = (await s.call(ADMIN, 'GET', '/api/core/flavors?name=m1.small')).body.items[0].id;
+  const vm = Number((await s.store.create(model('Instance'), { name: 'vm', slice, deployment, image, flavor }, SYSTEM)).id);
+  const pool = await mk('addresspools', { name: `pool${++seq}`, cidr: '10.200.0.0/24', ranges: '10.200.0.2-10.200.0.254', deployment });
+  const rename = async (name: string) => assert.equal((await s.call(ADMIN, 'PATCH', `/api/core/instances/${vm}`, { name })).status, 200);
+  const ofVm = (stream: EventStream) => stream.events.filter((e) => e.model === 'Instance' && e.id === vm).length;
+  let address = 0;
+  const ofAddress = (stream: EventStream) => stream.events.filter((e) => e.model === 'AddressAllocation' && e.id === address).length;
+
+  const stream = await openEvents(base, { authorization: basic(who) });
+  try {
+    await rename('vm-seen');
+    address = await mk('addressallocations', { pool, address: '10.200.0.2', instance: vm });
+    assert.ok(await stream.waitFor(() => ofVm(stream) === 1 && ofAddress(stream) === 1), 'a member hears of the instance and its address');
+    assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/sliceprivileges/${privilege}`)).status, 204);
+    await new Promise((r) => setTimeout(r, RECHECK * 8)); // several checks
+    await rename('vm-unseen');
+    // Released addresses leave the table at once, so only the stream's memory of them can decide.
+    assert.deepEqual(await releaseAddresses(s.store, vm), ['10.200.0.2']);
+    // Sites are seen by everyone, and notices arrive in order: once this one is in, so are the others.
+    const site = await mk('sites', { name: `Marker ${++seq}`, login_base: `marker${seq}` });
+    assert.ok(await stream.waitFor((e) => e.some((x) => x.model === 'Site' && x.id === site)), 'the marker did not arrive');
+    assert.equal(ofVm(stream), 1, 'an update of the instance reached a user who is no longer a member');
+    assert.equal(ofAddress(stream), 1, 'the release of its address reached a user who is no longer a member');
+    assert.equal(stream.ended(), false);
+  } finally {
+    await stream.close();
+  }
 });
