@@ -7,7 +7,8 @@ import { verifyPassword } from '../auth/passwords.js';
 import { afterWrites } from '../auth/after-write.js';
 import { model } from '../model/registry.js';
 import type { Store } from '../store/repository.js';
-import { CSRF_COOKIE, SESSION_COOKIE } from './authn.js';
+import type { GuessLimit } from '../auth/guess-limit.js';
+import { CSRF_COOKIE, SESSION_COOKIE, refuseGuess } from './authn.js';
 
 const tags = ['Authentication'];
 const tokenRow = {
@@ -24,7 +25,7 @@ const tokenRow = {
 };
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 
-export async function authRoutes(app: FastifyInstance, opts: { store: Store; sessionHours: number; loginPerMinute: number }) {
+export async function authRoutes(app: FastifyInstance, opts: { store: Store; sessionHours: number; loginPerMinute: number; guesses: GuessLimit }) {
   const { store } = opts;
   await app.register(rateLimit, {
     global: false,
@@ -57,8 +58,15 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
       },
     },
     handler: async (req: FastifyRequest<{ Body: { email: string; password: string } }>, reply: FastifyReply) => {
+      // The limit above counts every login from an address; this one counts wrong passwords per
+      // account too, and shares them with HTTP Basic, so neither is a way around the other.
+      const wait = opts.guesses.retryAfter(req.ip, req.body.email);
+      if (wait) return refuseGuess(reply, wait);
       const user = await checkPassword(store.db, req.body.email, req.body.password);
-      if (!user) throw new UnauthorizedError('wrong email or password');
+      if (!user) {
+        opts.guesses.failed(req.ip, req.body.email);
+        throw new UnauthorizedError('wrong email or password');
+      }
       const s = await createSession(store.db, Number(user.id), opts.sessionHours);
       const cookie = { path: '/', sameSite: 'lax' as const, secure: req.protocol === 'https', expires: s.expires };
       reply.setCookie(SESSION_COOKIE, s.token, { ...cookie, httpOnly: true });

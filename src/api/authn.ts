@@ -1,12 +1,13 @@
 // Works out who is calling before anything else runs. Routes are private unless their config
 // says `public: true`. A cookie-authenticated write must carry the session's CSRF token.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import '@fastify/cookie';
 import '@fastify/swagger';
 import type { ModelDef } from '../model/types.js';
-import { checkPassword, findApiToken, findSession, API_TOKEN_PREFIX } from '../auth/credentials.js';
+import { checkPassword, findApiToken, findSession, userById, API_TOKEN_PREFIX } from '../auth/credentials.js';
 import { loadPrincipal, type Principal } from '../auth/principal.js';
+import type { GuessLimit } from '../auth/guess-limit.js';
 import type { Row } from '../model/types.js';
 import type { Store } from '../store/repository.js';
 import { sendProblem } from './problem.js';
@@ -26,12 +27,26 @@ export const SESSION_COOKIE = 'xos_session';
 export const CSRF_COOKIE = 'xos_csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+// The email and password of an HTTP Basic header (email '' when the header names none).
+function basicCredentials(req: FastifyRequest): { email: string; password: string } | null {
+  const a = auth(req);
+  if (!a.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(a.slice(6), 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  return i > 0 ? { email: decoded.slice(0, i), password: decoded.slice(i + 1) } : { email: '', password: '' };
+}
+
+// 429 for a password attempt while its address or account is blocked (see guess-limit.ts).
+export function refuseGuess(reply: FastifyReply, seconds: number) {
+  reply.header('retry-after', String(seconds));
+  return sendProblem(reply, 429, `too many login attempts from this address or for this account; try again in ${seconds} s`);
+}
+
 async function identify(store: Store, req: FastifyRequest): Promise<{ user: Row | null; problem?: string; csrf?: string; cookie?: string }> {
   const auth = req.headers.authorization ?? '';
-  if (auth.startsWith('Basic ')) {
-    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    const user = i > 0 ? await checkPassword(store.db, decoded.slice(0, i), decoded.slice(i + 1)) : null;
+  const basic = basicCredentials(req);
+  if (basic) {
+    const user = basic.email ? await checkPassword(store.db, basic.email, basic.password) : null;
     return user ? { user } : { user: null, problem: 'wrong email or password' };
   }
   if (auth.startsWith('Bearer ')) {
@@ -47,7 +62,22 @@ async function identify(store: Store, req: FastifyRequest): Promise<{ user: Row 
   return { user: null, problem: 'authentication required: use HTTP Basic (email and password), a bearer token or log in' };
 }
 
-export const authn = fp(async (app: FastifyInstance, opts: { store: Store }) => {
+// The user a long-lived request (the event stream) now acts for, on the credentials it came with;
+// null once they no longer hold. A session must still exist (no logout) and be unexpired, an API
+// token unrevoked and unexpired. Basic credentials are not verified again (argon2, every few
+// seconds, for every stream), but the password hash they were verified against must still be the
+// user's. Every way fails once the user is deactivated or deleted.
+export async function reidentify(store: Store, req: FastifyRequest): Promise<Row | null> {
+  if (req.sessionToken) return (await findSession(store.db, req.sessionToken))?.user ?? null;
+  const a = auth(req);
+  if (a.startsWith('Bearer ')) return findApiToken(store.db, a.slice(7).trim());
+  const was = req.principal?.user;
+  if (!a.startsWith('Basic ') || !was) return null;
+  const now = await userById(store.db, Number(was.id));
+  return now && now.password === was.password ? now : null;
+}
+
+export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guesses: GuessLimit }) => {
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionToken', null);
   app.addHook('onRequest', async (req, reply) => {
@@ -55,8 +85,15 @@ export const authn = fp(async (app: FastifyInstance, opts: { store: Store }) => 
     const isPublic = req.routeOptions.config?.public === true || req.url.startsWith('/api/docs');
     const hasCredentials = Boolean(req.headers.authorization || req.cookies?.[SESSION_COOKIE]);
     if (isPublic && !hasCredentials) return;
+    // Basic auth is a password attempt on every request, so it shares the login's guess limit.
+    const basic = basicCredentials(req);
+    if (basic) {
+      const wait = opts.guesses.retryAfter(req.ip, basic.email);
+      if (wait) return refuseGuess(reply, wait);
+    }
     const who = await identify(opts.store, req);
     if (!who.user) {
+      if (basic) opts.guesses.failed(req.ip, basic.email);
       if (isPublic) return;
       return sendProblem(reply, 401, who.problem!);
     }

@@ -1,18 +1,18 @@
 // GET /api/events: the change feed as server-sent events, so open pages update without polling.
 // Each event names a model, an id, the operation and the row's new version; clients fetch the
 // row through the API, under their own privileges. Events about rows the caller cannot see are
-// not sent.
+// not sent. A stream outlives the request that opened it, so it checks every few seconds that its
+// credentials still hold, ending when they do not, and follows the caller's current privileges.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { model as modelNamed } from '../model/registry.js';
-import { canReadModel, readScope } from '../auth/rules.js';
-import type { Principal } from '../auth/principal.js';
 import { CHANGES_CHANNEL } from '../store/db.js';
-import { compile, ident, sql } from '../store/sql.js';
 import type { ChangeNotice, Store } from '../store/repository.js';
+import { EventFilter } from './event-filter.js';
+import { reidentify } from './authn.js';
+import { loadPrincipal } from '../auth/principal.js';
 
 type Listener = (n: ChangeNotice) => void;
 
-export async function eventRoutes(app: FastifyInstance, opts: { store: Store; keepAliveMs?: number }) {
+export async function eventRoutes(app: FastifyInstance, opts: { store: Store; keepAliveMs?: number; recheckMs?: number }) {
   const { store } = opts;
   // One LISTEN for the whole process, fanned out to every open stream.
   const listeners = new Set<Listener>();
@@ -32,20 +32,6 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
     await stop?.();
   });
 
-  async function visible(p: Principal, n: ChangeNotice): Promise<boolean> {
-    let m;
-    try {
-      m = modelNamed(n.model);
-    } catch {
-      return false;
-    }
-    if (!canReadModel(m, p)) return false;
-    const scope = readScope(m, p);
-    if (!scope || n.op === 'delete') return true;
-    const q = compile(sql`SELECT 1 FROM ${ident(m.table)} t WHERE t.id = ${n.id} AND ${scope}`);
-    return (await store.db.query(q.text, q.values)).length > 0;
-  }
-
   app.get('/api/events', {
     schema: {
       tags: ['Meta'],
@@ -58,7 +44,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
     },
     handler: async (req: FastifyRequest<{ Querystring: { models?: string } }>, reply) => {
       await ensureListening();
-      const p = req.principal!;
+      const filter = new EventFilter(store, req.principal!);
       const only = req.query.models ? new Set(req.query.models.split(',').map((s) => s.trim())) : null;
       reply.hijack();
       const res = reply.raw;
@@ -69,17 +55,38 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
         'x-accel-buffering': 'no', // let nginx pass events through at once
       });
       res.write(': connected\nretry: 2000\n\n');
+      // Notices and credential checks take turns, so each notice is judged by the privileges of
+      // the last check before it.
       let queue = Promise.resolve();
+      let open = true;
       const listener: Listener = (n) => {
         if (only && !only.has(n.model)) return;
         queue = queue.then(async () => {
-          if (await visible(p, n).catch(() => false)) res.write(`event: change\ndata: ${JSON.stringify(n)}\n\n`);
+          if (!open) return;
+          const allowed = await filter.allows(n).catch(() => false);
+          if (allowed && open) res.write(`event: change\ndata: ${JSON.stringify(n)}\n\n`);
         });
       };
       listeners.add(listener);
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.keepAliveMs ?? 20_000);
+      // Logout, an expired session, a revoked token, a changed password or a deactivated user end
+      // the stream; the client's reconnect then meets the 401. A failed check ends it too.
+      const recheck = setInterval(() => {
+        queue = queue.then(async () => {
+          if (!open) return;
+          const user = await reidentify(store, req).catch(() => null);
+          const p = user && (await loadPrincipal(store.db, user).catch(() => null));
+          if (p) filter.setPrincipal(p);
+          else if (open) {
+            res.end(': the credentials of this stream no longer hold\n\n');
+            close();
+          }
+        });
+      }, opts.recheckMs ?? 5_000);
       const close = () => {
+        open = false;
         clearInterval(keepAlive);
+        clearInterval(recheck);
         listeners.delete(listener);
         app.server.off('close', close); // one listener per open stream, not per stream ever opened
       };

@@ -19,6 +19,7 @@ import { uiRoutes } from './ui-routes.js';
 import { controllerRoutes } from './controller-routes.js';
 import type { ClusterInventory } from '../ops/inventory.js';
 import { VERSION } from '../version.js';
+import { GuessLimit } from '../auth/guess-limit.js';
 
 export interface ServerOptions {
   store: Store;
@@ -27,9 +28,10 @@ export interface ServerOptions {
   uiDistDir?: string; // the built web UI (default ui/dist)
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
   inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
+  eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
 }
 
-export async function buildServer({ store, config, logger = true, uiDistDir, capacity, inventory }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, uiDistDir, capacity, inventory, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -68,15 +70,18 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
-  await app.register(authn, { store });
+  // One budget of wrong passwords for HTTP Basic and the login form alike.
+  const guesses = new GuessLimit({ max: config.api.login_attempts_per_minute, windowMs: 60_000 });
+  await app.register(authn, { store, guesses });
   await app.register(metaRoutes, { store, version: VERSION });
   await app.register(authRoutes, {
     store,
     sessionHours: config.api.session_hours,
     loginPerMinute: config.api.login_attempts_per_minute,
+    guesses,
   });
   await app.register(crudRoutes, { store, publicUrl: config.api.public_url });
-  await app.register(eventRoutes, { store });
+  await app.register(eventRoutes, { store, recheckMs: eventsRecheckMs });
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
   await app.register(statsRoutes, { store, config, capacity });

@@ -12,6 +12,11 @@ export async function userByEmail(db: Queryable, email: string): Promise<Row | n
   return u ?? null;
 }
 
+export async function userById(db: Queryable, id: number): Promise<Row | null> {
+  const [u] = await db.query(`SELECT * FROM users u WHERE u.id = $1 AND ${liveUser}`, [id]);
+  return u ?? null;
+}
+
 // argon2 is deliberately slow; a script calling with Basic auth in a loop should not pay it on
 // every request. A verified (email, password) pair is remembered briefly, bound to the stored
 // hash so that a password change takes effect at once.

@@ -11,33 +11,45 @@ import { sitesWithRole, type Principal } from './principal.js';
 
 // ---- reading ---------------------------------------------------------------------------------
 
+// Which rows along a read path count. Normally only live ones; `withDeleted` counts soft-deleted
+// rows too, for judging a row that has itself been deleted: by then a cascade (a slice with its
+// instances) has deleted the whole path in the same transaction, and the deleted rows still say
+// who could read the row. References to a deleted row are cascaded or set to null, so the deleted
+// rows on a path are the ones the row had when it was deleted.
+export interface ScopeOptions {
+  withDeleted?: boolean;
+}
+const live = (o: ScopeOptions, alias: string) => raw(o.withDeleted ? 'true' : `${alias}deleted = false`);
+
 // The slices a user can see: those they hold a privilege on, those they created, and all slices
 // of the sites where they are admin or PI.
-function visibleSlices(p: Principal): Frag {
-  return sql`SELECT id FROM slices WHERE deleted = false AND (id = ANY(${[...p.sliceRoles.keys()]}::int[]) OR creator = ${p.id} OR site = ANY(${sitesWithRole(p, ['admin', 'pi'])}::int[]))`;
+function visibleSlices(p: Principal, o: ScopeOptions): Frag {
+  return sql`SELECT id FROM slices WHERE ${live(o, '')} AND (id = ANY(${[...p.sliceRoles.keys()]}::int[]) OR creator = ${p.id} OR site = ANY(${sitesWithRole(p, ['admin', 'pi'])}::int[]))`;
 }
 
 // A SQL condition on alias `t` that holds when the row's slice, reached along `path`, is visible.
-function slicePathScope(m: ModelDef, path: string, p: Principal): Frag {
+function slicePathScope(m: ModelDef, path: string, p: Principal, o: ScopeOptions): Frag {
   const [head, ...rest] = path.split('.');
-  if (head === 'id' && m.name === 'Slice') return sql`t.id IN (${visibleSlices(p)})`;
+  if (head === 'id' && m.name === 'Slice') return sql`t.id IN (${visibleSlices(p, o)})`;
   const target = modelNamed(m.fields[head].ref!);
-  if (!rest.length) return sql`t.${ident(head)} IN (${visibleSlices(p)})`;
+  if (!rest.length) return sql`t.${ident(head)} IN (${visibleSlices(p, o)})`;
   // Follow one more reference: t.head IN (SELECT id FROM target t WHERE <rest>)
-  const inner = slicePathScope(target, rest.join('.'), p);
-  return sql`t.${ident(head)} IN (SELECT t.id FROM ${ident(target.table)} t WHERE t.deleted = false AND ${inner})`;
+  const inner = slicePathScope(target, rest.join('.'), p, o);
+  return sql`t.${ident(head)} IN (SELECT t.id FROM ${ident(target.table)} t WHERE ${live(o, 't.')} AND ${inner})`;
 }
 
-const customReads: Record<string, (p: Principal) => Frag> = {
+const customReads: Record<string, (p: Principal, o: ScopeOptions) => Frag> = {
   controller: (p) => sql`t.deployment = ANY(${[...p.deploymentAdmin]}::int[])`,
   site_privilege: (p) => sql`(t."user" = ${p.id} OR t.site = ANY(${sitesWithRole(p, ['admin', 'pi'])}::int[]))`,
   deployment_privilege: (p) => sql`(t."user" = ${p.id} OR t.deployment = ANY(${[...p.deploymentAdmin]}::int[]))`,
-  network: (p) =>
-    sql`(t.owner IN (${visibleSlices(p)}) OR t.permit_all_slices OR t.permitted_slices && ARRAY(${visibleSlices(p)}))`,
+  // permitted_slices is a plain list of ids, kept when a slice is deleted: only live slices count
+  // there, or a slice deleted long ago would still open its networks.
+  network: (p, o) =>
+    sql`(t.owner IN (${visibleSlices(p, o)}) OR t.permit_all_slices OR t.permitted_slices && ARRAY(${visibleSlices(p, {})}))`,
 };
 
 // undefined: no filter (the caller sees every row).
-export function readScope(m: ModelDef, p: Principal): Frag | undefined {
+export function readScope(m: ModelDef, p: Principal, o: ScopeOptions = {}): Frag | undefined {
   if (p.isAdmin) return undefined;
   const r = m.read;
   switch (r.kind) {
@@ -46,9 +58,9 @@ export function readScope(m: ModelDef, p: Principal): Frag | undefined {
     case 'admin':
       return raw('false');
     case 'slice':
-      return slicePathScope(m, r.path, p);
+      return slicePathScope(m, r.path, p, o);
     case 'custom':
-      return customReads[r.name](p);
+      return customReads[r.name](p, o);
   }
 }
 

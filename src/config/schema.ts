@@ -19,7 +19,7 @@ export const configSchema = {
     trust_proxy: { type: 'bool', default: false, help: 'Trust X-Forwarded-* headers from a reverse proxy' },
     body_limit: { type: 'int', default: 1048576, min: 1024, max: 104857600, help: 'Largest request body in bytes' },
     session_hours: { type: 'int', default: 12, min: 1, max: 720, help: 'How long a login session lasts' },
-    login_attempts_per_minute: { type: 'int', default: 10, min: 1, max: 10000, help: 'Per client address' },
+    login_attempts_per_minute: { type: 'int', default: 10, min: 1, max: 10000, help: 'Logins per client address; also wrong passwords (login or HTTP Basic) per address and per account' },
     log_level: { type: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Server log level' },
   },
   gui: {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/load.js';
 import { ensureFirstAdmin, openStore } from '../../src/api/runtime.js';
-import { buildServer } from '../../src/api/server.js';
+import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import type { Store } from '../../src/store/repository.js';
 import type { XosConfig } from '../../src/config/schema.js';
 
@@ -79,10 +79,15 @@ export interface Reply {
 
 export const basic = (w: { email: string; password: string }) => `Basic ${Buffer.from(`${w.email}:${w.password}`).toString('base64')}`;
 
-export async function startTestServer(backend: Backend = 'pglite', env: Record<string, string> = {}): Promise<TestServer> {
+// `server`: options of the server that no configuration key sets (such as the event stream's timing).
+export async function startTestServer(
+  backend: Backend = 'pglite',
+  env: Record<string, string> = {},
+  server: Pick<ServerOptions, 'eventsRecheckMs'> = {},
+): Promise<TestServer> {
   const ts = await openTestStore(backend, env);
   await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
-  const app = await buildServer({ store: ts.store, config: ts.config, logger: false });
+  const app = await buildServer({ ...server, store: ts.store, config: ts.config, logger: false });
   const call: TestServer['call'] = async (who, method, url, body, headers = {}) => {
     const res = await app.inject({
       method: method as 'GET',
