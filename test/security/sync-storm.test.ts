@@ -26,17 +26,20 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-// The most times an object may be reconciled in `seconds` when every attempt fails: the
-// smallest delays the backoff allows (jitter at -20 %) summed until they pass `seconds`.
-function mostAttempts(seconds: number): number {
+// The most times an object may be reconciled in `seconds` when every attempt fails and it has
+// failed `retries` times already: the smallest delays the backoff allows (jitter at -20 %),
+// summed until they pass `seconds`, plus the attempt that may be due at the start.
+function mostAttempts(seconds: number, retries = 0): number {
   let t = 0;
-  let n = 1; // the first attempt
-  for (let retry = 1; ; retry++) {
+  let n = 1;
+  for (let retry = retries + 1; ; retry++) {
     t += backoffSeconds(retry, BACKOFF, () => 0);
     if (t > seconds) return n;
     n++;
   }
 }
+
+const tables: Record<string, string> = {}; // model name → table, for the rows seen in the log
 
 describe('a dead controller does not make the synchronizer storm', { timeout: (SECONDS + 120) * 1000 }, () => {
   let s: TestServer;
@@ -106,11 +109,23 @@ describe('a dead controller does not make the synchronizer storm', { timeout: (S
   test(`every dependent object backs off, keeps its ETag, and a ${SECONDS / 5}-second-old If-Match still works`, async (t) => {
     await at(SETTLE);
     const settled = await etags();
+    // How often each object had failed when the statuses settled: from there on, only its backoff
+    // may bring it back.
+    const { models } = await import('../../src/model/registry.js');
+    for (const m of models) tables[m.name] = m.table;
+    const retriesAtSettle = new Map<string, number>();
+    for (const key of attempts.keys()) {
+      const [name, id] = key.split(' ');
+      const [row] = await s.store.db.query<{ retry_count: number }>(`SELECT retry_count FROM "${tables[name]}" WHERE id = $1`, [Number(id)]);
+      retriesAtSettle.set(key, Number(row?.retry_count ?? 0));
+    }
+    const settledAt = Date.now();
     const errors = (await s.call(ADMIN, 'GET', '/api/core/slices/' + sliceId)).body;
     assert.equal(errors.backend_code, 2, `the slice shows the failure: ${errors.backend_status}`);
     await at(SECONDS - SECONDS / 5);
     const old = await s.call(ADMIN, 'GET', `/api/core/slices/${sliceId}`);
     await at(SECONDS);
+    const editAt = Date.now(); // the edit makes the slice and its links due at once: count before it
     const patched = await s.call(ADMIN, 'PATCH', `/api/core/slices/${sliceId}`, { description: 'edited with an old ETag' }, { 'if-match': String(old.headers.etag) });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     delete settled[`slices/${sliceId}`];
@@ -118,14 +133,19 @@ describe('a dead controller does not make the synchronizer storm', { timeout: (S
     const moved = Object.keys(settled).filter((k) => now[k] !== settled[k]);
     assert.deepEqual(moved, [], 'ETags changed after the statuses settled');
 
-    const limit = mostAttempts(SECONDS) + 1; // +1: one wake-up when a link's state first changes
-    const counts = Object.fromEntries([...attempts].map(([k, v]) => [k, v.length]));
-    t.diagnostic(`reconciles in ${SECONDS} s (at most ${limit} allowed): ${JSON.stringify(counts)}`);
+    const counts = Object.fromEntries([...attempts].map(([k, v]) => [k, v.filter((x) => x <= editAt).length]));
+    t.diagnostic(`reconciles in ${SECONDS} s: ${JSON.stringify(counts)}`);
     assert.ok(Object.keys(counts).length >= 8, `the dependent objects were reconciled: ${JSON.stringify(counts)}`);
-    const storming = Object.entries(counts).filter(([, n]) => n > limit);
-    assert.deepEqual(storming, [], `reconciled more than ${limit} times in ${SECONDS} s: ${JSON.stringify(counts)}`);
+    // In all: the backoff's schedule, and a few wake-ups while the links first change state.
+    const limit = mostAttempts(SECONDS) + 3;
+    assert.deepEqual(Object.entries(counts).filter(([, n]) => n > limit), [], `reconciled more than ${limit} times in ${SECONDS} s`);
+    // Once settled: the backoff alone.
+    const window = (editAt - settledAt) / 1000;
+    const late = [...attempts].map(([k, v]) => ({ k, n: v.filter((x) => x > settledAt && x <= editAt).length, most: mostAttempts(window, retriesAtSettle.get(k) ?? 0) }));
+    t.diagnostic(`after settling (${Math.round(window)} s): ${late.map((l) => `${l.k} ${l.n}/${l.most}`).join(', ')}`);
+    assert.deepEqual(late.filter((l) => l.n > l.most), [], 'reconciled more often than the backoff allows once settled');
     // Once settled, a retry that fails the same way sends no change notice.
-    const late = notices.filter((n) => n.at > t0 + SETTLE * 1000 && n.op === 'sync');
-    assert.deepEqual(late.map((n) => n.key), [], 'status writes after the statuses settled sent notices');
+    const noisy = notices.filter((n) => n.at > settledAt && n.at <= editAt && n.op === 'sync');
+    assert.deepEqual(noisy.map((n) => n.key), [], 'status writes after the statuses settled sent notices');
   });
 });
