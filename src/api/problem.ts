@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fieldErrors } from '../model/jsonschema.js';
 import { XosError } from '../model/errors.js';
+import { loggableError } from './loggable-error.js';
 import type { FieldError, ModelDef } from '../model/types.js';
 
 const titles: Record<number, string> = {
@@ -48,7 +49,7 @@ export function registerProblemHandlers(app: FastifyInstance) {
       return sendProblem(reply, 400, `the body is not valid JSON: ${err.message}`);
     if (status === 429) return sendProblem(reply, 429, err.message);
     if (status >= 400 && status < 500) return sendProblem(reply, status, err.message);
-    request.log.error({ err }, 'unexpected error');
+    request.log.error({ err: loggableError(err) }, 'unexpected error');
     return sendProblem(reply, 500, 'an unexpected error occurred; the server log has the details');
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `no route ${request.method} ${request.url.split('?')[0]}`));

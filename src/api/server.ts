@@ -24,14 +24,15 @@ export interface ServerOptions {
   store: Store;
   config: XosConfig;
   logger?: boolean;
+  logStream?: { write(line: string): void }; // where the log goes (default stdout), for tests that read it
   uiDistDir?: string; // the built web UI (default ui/dist)
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
   inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
 }
 
-export async function buildServer({ store, config, logger = true, uiDistDir, capacity, inventory }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ? { level: config.api.log_level } : false,
+    logger: logger ? { level: config.api.log_level, ...(logStream ? { stream: logStream } : {}) } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.api.log_level) }),
     bodyLimit: config.api.body_limit,
