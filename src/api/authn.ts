@@ -7,7 +7,8 @@ import '@fastify/swagger';
 import type { ModelDef } from '../model/types.js';
 import { checkPassword, findApiToken, findSession, API_TOKEN_PREFIX } from '../auth/credentials.js';
 import { loadPrincipal, type Principal } from '../auth/principal.js';
-import type { Row } from '../model/types.js';
+import type { FieldError, Row } from '../model/types.js';
+import { NUL_MESSAGE } from '../model/nul.js';
 import type { Store } from '../store/repository.js';
 import { sendProblem } from './problem.js';
 
@@ -26,10 +27,15 @@ export const SESSION_COOKIE = 'xos_session';
 export const CSRF_COOKIE = 'xos_csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-async function identify(store: Store, req: FastifyRequest): Promise<{ user: Row | null; problem?: string; csrf?: string; cookie?: string }> {
+async function identify(
+  store: Store,
+  req: FastifyRequest,
+): Promise<{ user: Row | null; problem?: string; badRequest?: FieldError; csrf?: string; cookie?: string }> {
   const auth = req.headers.authorization ?? '';
   if (auth.startsWith('Basic ')) {
     const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    // Base64 lets a NUL through the header; the email goes to the database (see model/nul.ts).
+    if (decoded.includes('\u0000')) return { user: null, badRequest: { field: 'Authorization', message: `the Basic email and password ${NUL_MESSAGE}` } };
     const i = decoded.indexOf(':');
     const user = i > 0 ? await checkPassword(store.db, decoded.slice(0, i), decoded.slice(i + 1)) : null;
     return user ? { user } : { user: null, problem: 'wrong email or password' };
@@ -56,6 +62,7 @@ export const authn = fp(async (app: FastifyInstance, opts: { store: Store }) => 
     const hasCredentials = Boolean(req.headers.authorization || req.cookies?.[SESSION_COOKIE]);
     if (isPublic && !hasCredentials) return;
     const who = await identify(opts.store, req);
+    if (who.badRequest) return sendProblem(reply, 400, `${who.badRequest.field}: ${who.badRequest.message}`, [who.badRequest]);
     if (!who.user) {
       if (isPublic) return;
       return sendProblem(reply, 401, who.problem!);

@@ -9,6 +9,7 @@ import type { Store } from '../store/repository.js';
 import type { XosConfig } from '../config/schema.js';
 import { authn } from './authn.js';
 import { registerProblemHandlers } from './problem.js';
+import { rejectNul } from './nul-guard.js';
 import { crudRoutes, problemSchema } from './crud.js';
 import { authRoutes } from './auth-routes.js';
 import { metaRoutes } from './meta-routes.js';
@@ -45,6 +46,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
     },
   });
   registerProblemHandlers(app);
+  rejectNul(app); // before the routes, so that it covers all of them
   app.addSchema(problemSchema); // shared by every route family's error responses
   app.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is a 415
   await app.register(cookie);

@@ -5,6 +5,7 @@ import { checkInput } from '../model/jsonschema.js';
 import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model/registry.js';
 import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
+import { NUL_MESSAGE } from '../model/nul.js';
 import { CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { compile, ident, join, raw, sql, type Frag } from './sql.js';
 import type { SecretBox } from './secrets.js';
@@ -127,6 +128,10 @@ export class Store {
         errors.push({ field: key, message: `is not a field of ${m.name} that can be filtered on` });
         continue;
       }
+      if (value.includes('\u0000')) {
+        errors.push({ field: key, message: NUL_MESSAGE });
+        continue;
+      }
       if (field === 'deleted') deletedGiven = true;
       const col = sql`t.${ident(field)}`;
       try {
@@ -143,6 +148,7 @@ export class Store {
         errors.push({ field: key, message: (e as Error).message });
       }
     }
+    if (o.search?.includes('\u0000')) errors.push({ field: 'search', message: NUL_MESSAGE });
     if (errors.length) throw new ValidationError(errors);
     if (!deletedGiven) parts.push(raw('t.deleted = false'));
     if (o.search && m.searchFields?.length)
