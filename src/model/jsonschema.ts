@@ -20,7 +20,8 @@ export function isCidr(v: string) {
 // instance already has the standard formats; our own does not.
 export function addXosFormats(ajv: Ajv, standard = false) {
   if (standard) (addFormats as unknown as (a: Ajv) => void)(ajv);
-  ajv.addFormat('ip', { type: 'string', validate: (v: string) => net.isIP(v) !== 0 });
+  // Node accepts an IPv6 zone ("fe80::1%eth0"); PostgreSQL's inet does not store one.
+  ajv.addFormat('ip', { type: 'string', validate: (v: string) => net.isIP(v) !== 0 && !v.includes('%') });
   ajv.addFormat('cidr', { type: 'string', validate: isCidr });
   ajv.addFormat('http-url', { type: 'string', validate: (v: string) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(v) });
   ajv.addKeyword({ keyword: 'x-pattern-help', schemaType: 'string' });

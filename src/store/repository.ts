@@ -9,6 +9,7 @@ import { NUL_MESSAGE } from '../model/nul.js';
 import { CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { compile, ident, join, raw, sql, type Frag } from './sql.js';
 import type { SecretBox } from './secrets.js';
+import { parseFilterValue } from './filter-value.js';
 
 export interface Actor {
   id: number | null; // null: XOS itself (seeding, the synchronizer)
@@ -135,14 +136,14 @@ export class Store {
       if (field === 'deleted') deletedGiven = true;
       const col = sql`t.${ident(field)}`;
       try {
-        if (op === 'eq') parts.push(value === 'null' && (d.nullable || d.type === 'ref') ? sql`${col} IS NULL` : sql`${col} = ${parseValue(d.type, value)}`);
+        if (op === 'eq') parts.push(value === 'null' && (d.nullable || d.type === 'ref') ? sql`${col} IS NULL` : sql`${col} = ${parseFilterValue(d.type, value)}`);
         else if (op === 'in') {
-          const vals = value.split(',').filter(Boolean).map((v) => parseValue(d.type, v));
+          const vals = value.split(',').filter(Boolean).map((v) => parseFilterValue(d.type, v));
           parts.push(vals.length ? sql`${col} = ANY(${vals})` : raw('false'));
         } else if (op === 'contains' && ['string', 'text', 'email', 'url'].includes(d.type))
           parts.push(sql`${col} ILIKE ${'%' + escapeLike(value) + '%'}`);
         else if (['gt', 'gte', 'lt', 'lte'].includes(op) && ['integer', 'float', 'datetime', 'ref'].includes(d.type))
-          parts.push(sql`${col} ${raw({ gt: '>', gte: '>=', lt: '<', lte: '<=' }[op]!)} ${parseValue(d.type, value)}`);
+          parts.push(sql`${col} ${raw({ gt: '>', gte: '>=', lt: '<', lte: '<=' }[op]!)} ${parseFilterValue(d.type, value)}`);
         else errors.push({ field: key, message: `"${op}" is not a filter for this field (use eq, in, contains, gt, gte, lt, lte)` });
       } catch (e) {
         errors.push({ field: key, message: (e as Error).message });
@@ -384,29 +385,6 @@ function redact(m: ModelDef, values: Row): Row {
     out[f] = t === 'password' || t === 'secret' ? '[redacted]' : v;
   }
   return out;
-}
-
-function parseValue(type: string, v: string): unknown {
-  switch (type) {
-    case 'integer':
-    case 'ref':
-      if (!/^-?\d+$/.test(v)) throw new Error(`"${v}" is not a whole number`);
-      return Number(v);
-    case 'float':
-      if (Number.isNaN(Number(v))) throw new Error(`"${v}" is not a number`);
-      return Number(v);
-    case 'boolean':
-      if (!['true', 'false'].includes(v.toLowerCase())) throw new Error(`"${v}" is not true or false`);
-      return v.toLowerCase() === 'true';
-    case 'datetime':
-      if (Number.isNaN(Date.parse(v))) throw new Error(`"${v}" is not a date`);
-      return new Date(v).toISOString();
-    case 'json':
-    case 'int_array':
-      throw new Error('cannot filter on this field');
-    default:
-      return v;
-  }
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
