@@ -29,6 +29,13 @@ export interface ListOptions {
   scope?: Frag; // row filter from auth, over alias t
 }
 
+// A write that applies only to the row as the caller last saw it (else PreconditionFailedError):
+// its version, or any test of the row as the API shows it (the HTTP layer's If-Match).
+export interface Precondition {
+  ifVersion?: number;
+  ifMatch?: (current: Row) => boolean;
+}
+
 export interface ChangeNotice {
   model: string;
   id: number;
@@ -200,7 +207,7 @@ export class Store {
     id: number,
     patch: Row,
     actor: Actor,
-    o: { authorize?: Authorize; scope?: Frag; ifVersion?: number } = {},
+    o: { authorize?: Authorize; scope?: Frag } & Precondition = {},
   ): Promise<Row> {
     const inputErrors = checkInput(m, 'update', patch);
     if (inputErrors.length) throw new ValidationError(inputErrors);
@@ -208,8 +215,7 @@ export class Store {
       const ctx = this.context(tx);
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
-      if (o.ifVersion !== undefined && o.ifVersion !== before.version)
-        throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
+      this.checkPrecondition(m, before, o);
       const after = await this.complete(tx, m, { ...before, ...patch }, before, ctx);
       if (o.authorize) await o.authorize(after, before, ctx, tx);
       const changed = await this.encode(
@@ -236,16 +242,22 @@ export class Store {
     });
   }
 
-  async delete(m: ModelDef, id: number, actor: Actor, o: { authorize?: Authorize; scope?: Frag; ifVersion?: number } = {}) {
+  async delete(m: ModelDef, id: number, actor: Actor, o: { authorize?: Authorize; scope?: Frag } & Precondition = {}) {
     await this.db.transaction(async (tx) => {
       const ctx = this.context(tx);
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
-      if (o.ifVersion !== undefined && o.ifVersion !== before.version)
-        throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
+      this.checkPrecondition(m, before, o);
       if (o.authorize) await o.authorize(null, before, ctx, tx);
       await this.softDelete(tx, m, before, actor);
     });
+  }
+
+  // Checked on the locked row, so no other write slips in between.
+  private checkPrecondition(m: ModelDef, before: Row, o: Precondition) {
+    const stale =
+      (o.ifVersion !== undefined && o.ifVersion !== before.version) || (o.ifMatch !== undefined && !o.ifMatch(this.present(m, before)));
+    if (stale) throw new PreconditionFailedError(`${m.name} ${before.id} has changed (it is now version ${before.version}); fetch it again`);
   }
 
   // Soft-delete a row and, following the model's references, what hangs off it. Any protecting
