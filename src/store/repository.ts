@@ -130,7 +130,11 @@ export class Store {
     for (const [key, rawVal] of Object.entries(o.filters ?? {})) {
       if (rawVal === undefined) continue;
       const value = Array.isArray(rawVal) ? rawVal[rawVal.length - 1] : rawVal;
-      const [field, op = 'eq'] = key.split('__');
+      const [field, op = 'eq', ...more] = key.split('__');
+      if (more.length) {
+        errors.push({ field: key, message: 'takes one operator: field__op, e.g. name__contains' });
+        continue;
+      }
       const d = m.fields[field];
       if (!d || d.hidden || d.type === 'password' || d.type === 'secret') {
         errors.push({ field: key, message: `is not a field of ${m.name} that can be filtered on` });

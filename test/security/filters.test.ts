@@ -40,6 +40,11 @@ for (const backend of backends) {
       assert.equal((await s.call(ADMIN, 'GET', '/api/core/networks?subnet=10.0.0.0/8')).status, 200);
     });
 
+    test('a filter key with more than one operator', async () => {
+      assertFieldError(await s.call(ADMIN, 'GET', '/api/core/sites?name__in__in=x'), 'name__in__in', /one operator/);
+      assertFieldError(await s.call(ADMIN, 'GET', '/api/core/sites?name__contains__=x'), 'name__contains__', /one operator/);
+    });
+
     test('an IPv6 zone in a body address', async () => {
       assertFieldError(await s.call(ADMIN, 'POST', '/api/core/ports', { network: 1, ip: 'fe80::1%eth0' }), 'ip', /IPv4 or IPv6 address/);
     });
