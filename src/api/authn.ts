@@ -8,7 +8,8 @@ import type { ModelDef } from '../model/types.js';
 import { checkPassword, findApiToken, findSession, userById, API_TOKEN_PREFIX } from '../auth/credentials.js';
 import { loadPrincipal, type Principal } from '../auth/principal.js';
 import type { GuessLimit } from '../auth/guess-limit.js';
-import type { Row } from '../model/types.js';
+import type { FieldError, Row } from '../model/types.js';
+import { NUL_MESSAGE } from '../model/nul.js';
 import type { Store } from '../store/repository.js';
 import { sendProblem } from './problem.js';
 
@@ -42,10 +43,16 @@ export function refuseGuess(reply: FastifyReply, seconds: number) {
   return sendProblem(reply, 429, `too many login attempts from this address or for this account; try again in ${seconds} s`);
 }
 
-async function identify(store: Store, req: FastifyRequest): Promise<{ user: Row | null; problem?: string; csrf?: string; cookie?: string }> {
+async function identify(
+  store: Store,
+  req: FastifyRequest,
+): Promise<{ user: Row | null; problem?: string; badRequest?: FieldError; csrf?: string; cookie?: string }> {
   const auth = req.headers.authorization ?? '';
   const basic = basicCredentials(req);
   if (basic) {
+    // Base64 lets a NUL through the header; the email goes to the database (see model/nul.ts).
+    if (basic.email.includes('\u0000') || basic.password.includes('\u0000'))
+      return { user: null, badRequest: { field: 'Authorization', message: `the Basic email and password ${NUL_MESSAGE}` } };
     const user = basic.email ? await checkPassword(store.db, basic.email, basic.password) : null;
     return user ? { user } : { user: null, problem: 'wrong email or password' };
   }
@@ -92,6 +99,7 @@ export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guess
       if (wait) return refuseGuess(reply, wait);
     }
     const who = await identify(opts.store, req);
+    if (who.badRequest) return sendProblem(reply, 400, `${who.badRequest.field}: ${who.badRequest.message}`, [who.badRequest]);
     if (!who.user) {
       if (basic) opts.guesses.failed(req.ip, basic.email);
       if (isPublic) return;

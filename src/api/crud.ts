@@ -4,12 +4,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { models } from '../model/registry.js';
 import { inputSchema, rowSchema } from '../model/jsonschema.js';
 import type { ModelDef, Row } from '../model/types.js';
-import { ForbiddenError, ValidationError } from '../model/errors.js';
+import { ForbiddenError } from '../model/errors.js';
 import { authorizeWrite, canReadModel, readScope } from '../auth/rules.js';
 import { checkDeploymentAcl } from '../auth/deployment-acl.js';
 import type { Principal } from '../auth/principal.js';
 import type { Authorize, Store, WriteOptions } from '../store/repository.js';
 import { afterWrites } from '../auth/after-write.js';
+import { etagOf, ifMatchCondition } from './etag.js';
 
 const problem = { $ref: 'problem#' };
 const errorResponses = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
@@ -40,17 +41,6 @@ const listQuery = {
   additionalProperties: { type: 'string', maxLength: 4096 },
   description: 'Any field filters: ?site=3, ?name__contains=web, ?id__in=1,2, ?created__gte=2026-01-01',
 };
-
-// If-Match carries the version we handed out as ETag ("3", W/"3" or *).
-function ifMatch(req: FastifyRequest): number | undefined {
-  const h = req.headers['if-match'];
-  if (!h || h.trim() === '*') return undefined;
-  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(h);
-  if (!m) throw new ValidationError([{ field: 'If-Match', message: 'must be an ETag this API returned, e.g. "3"' }]);
-  return Number(m[1]);
-}
-
-const etag = (row: Row) => `"${row.version}"`;
 
 function baseUrl(req: FastifyRequest, publicUrl: string) {
   return publicUrl ? publicUrl.replace(/\/$/, '') : `${req.protocol}://${req.host}`;
@@ -131,7 +121,7 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       handler: async (req: FastifyRequest<{ Body: Row }>, reply: FastifyReply) => {
         const p = who(req);
         const created = await store.create(m, req.body, p, writeOptions(p, 'create', req));
-        return reply.code(201).header('location', `${base}/${created.id}`).header('etag', etag(created)).send(created);
+        return reply.code(201).header('location', `${base}/${created.id}`).header('etag', etagOf(created)).send(created);
       },
     });
 
@@ -140,7 +130,7 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       schema: { tags, summary: `Get a ${m.label.toLowerCase()}`, params: idParams, response: { 200: row, ...errorResponses } },
       handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
         const found = await store.get(m, req.params.id, readScope(m, who(req)));
-        return reply.header('etag', etag(found)).send(found);
+        return reply.header('etag', etagOf(found)).send(found);
       },
     });
 
@@ -159,9 +149,9 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
         const updated = await store.update(m, req.params.id, req.body, p, {
           ...writeOptions(p, 'update', req),
           scope: readScope(m, p),
-          ifVersion: ifMatch(req),
+          ifMatch: ifMatchCondition(req.headers['if-match']),
         });
-        return reply.header('etag', etag(updated)).send(updated);
+        return reply.header('etag', etagOf(updated)).send(updated);
       },
     });
 
@@ -170,7 +160,7 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       schema: { tags, summary: `Delete a ${m.label.toLowerCase()}`, params: idParams, response: { 204: { type: 'null' }, 412: problem, ...errorResponses } },
       handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
         const p = who(req);
-        await store.delete(m, req.params.id, p, { ...writeOptions(p, 'delete', req), scope: readScope(m, p), ifVersion: ifMatch(req) });
+        await store.delete(m, req.params.id, p, { ...writeOptions(p, 'delete', req), scope: readScope(m, p), ifMatch: ifMatchCondition(req.headers['if-match']) });
         return reply.code(204).send();
       },
     });

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fieldErrors } from '../model/jsonschema.js';
 import { XosError } from '../model/errors.js';
+import { loggableError } from './loggable-error.js';
 import type { FieldError, ModelDef } from '../model/types.js';
 
 const titles: Record<number, string> = {
@@ -44,11 +45,15 @@ export function registerProblemHandlers(app: FastifyInstance) {
     const status = err.statusCode ?? 500;
     if (status === 413) return sendProblem(reply, 413, `the request body is larger than the limit of ${app.initialConfig.bodyLimit} bytes`);
     if (status === 415) return sendProblem(reply, 415, 'send JSON (Content-Type: application/json)');
-    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (status === 400 && err.code?.startsWith('FST_ERR_CTP')))
-      return sendProblem(reply, 400, `the body is not valid JSON: ${err.message}`);
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (status === 400 && err.code?.startsWith('FST_ERR_CTP'))) {
+      // Fastify's parser answers the same for a syntax error and for a "__proto__" key (or
+      // "constructor" with "prototype"), which it refuses to keep prototypes unpolluted.
+      const message = 'is not valid JSON, or has a "__proto__" key or a "constructor" key holding "prototype" (refused)';
+      return sendProblem(reply, 400, `the body is not valid JSON: ${err.message}`, [{ field: '(body)', message }]);
+    }
     if (status === 429) return sendProblem(reply, 429, err.message);
     if (status >= 400 && status < 500) return sendProblem(reply, status, err.message);
-    request.log.error({ err }, 'unexpected error');
+    request.log.error({ err: loggableError(err) }, 'unexpected error');
     return sendProblem(reply, 500, 'an unexpected error occurred; the server log has the details');
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `no route ${request.method} ${request.url.split('?')[0]}`));

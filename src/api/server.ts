@@ -9,6 +9,7 @@ import type { Store } from '../store/repository.js';
 import type { XosConfig } from '../config/schema.js';
 import { authn } from './authn.js';
 import { registerProblemHandlers } from './problem.js';
+import { rejectNul } from './nul-guard.js';
 import { crudRoutes, problemSchema } from './crud.js';
 import { authRoutes } from './auth-routes.js';
 import { metaRoutes } from './meta-routes.js';
@@ -25,15 +26,16 @@ export interface ServerOptions {
   store: Store;
   config: XosConfig;
   logger?: boolean;
+  logStream?: { write(line: string): void }; // where the log goes (default stdout), for tests that read it
   uiDistDir?: string; // the built web UI (default ui/dist)
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
   inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
   eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
 }
 
-export async function buildServer({ store, config, logger = true, uiDistDir, capacity, inventory, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ? { level: config.api.log_level } : false,
+    logger: logger ? { level: config.api.log_level, ...(logStream ? { stream: logStream } : {}) } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.api.log_level) }),
     bodyLimit: config.api.body_limit,
@@ -46,6 +48,7 @@ export async function buildServer({ store, config, logger = true, uiDistDir, cap
     },
   });
   registerProblemHandlers(app);
+  rejectNul(app); // before the routes, so that it covers all of them
   app.addSchema(problemSchema); // shared by every route family's error responses
   app.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is a 415
   await app.register(cookie);

@@ -26,6 +26,22 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>X
 <p>Run <code>npm run build:ui</code> (or <code>npm start</code>, which builds it when it is missing), then reload.</p>
 <p>The API and its documentation work meanwhile: <a href="/api/docs">/api/docs</a>.</p></body></html>`;
 
+// No file system holds a name with a NUL or longer than 255 bytes, and Node throws rather than
+// answer "no such file" for them: such a path is simply not found.
+const couldBeAFile = (pathname: string) =>
+  !pathname.includes('\u0000') && pathname.split('/').every((seg) => Buffer.byteLength(seg) <= 255);
+
+// What a path names under the root. A path through a file ("/app.js/", "/index.html/x"), or one
+// the server may not read, makes Node throw: it names nothing that could be served, so it is not
+// found rather than a client route of the app.
+function lookup(file: string): 'file' | 'none' | 'impossible' {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ? 'file' : 'none';
+  } catch {
+    return 'impossible';
+  }
+}
+
 export async function uiRoutes(app: FastifyInstance, opts: { config: XosConfig; distDir?: string }) {
   const root = path.resolve(opts.distDir ?? DEFAULT_UI_DIST);
 
@@ -68,11 +84,13 @@ export async function uiRoutes(app: FastifyInstance, opts: { config: XosConfig; 
         return reply.callNotFound();
       }
       if (pathname === '/api' || pathname.startsWith('/api/')) return reply.callNotFound();
+      if (!couldBeAFile(pathname)) return reply.callNotFound();
       const rel = path.posix.normalize(pathname).replace(/^\/+/, '');
       const file = path.join(root, rel);
       if (rel && !rel.startsWith('..') && file.startsWith(root + path.sep) && rel !== 'index.html') {
-        const st = fs.statSync(file, { throwIfNoEntry: false });
-        if (st?.isFile()) {
+        const found = lookup(file);
+        if (found === 'impossible') return reply.callNotFound();
+        if (found === 'file') {
           reply.header('cache-control', rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=86400');
           reply.header('x-content-type-options', 'nosniff');
           await reply.sendFile(rel, { cacheControl: false });

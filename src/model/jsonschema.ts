@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import net from 'node:net';
 import type { FieldDef, FieldError, ModelDef } from './types.js';
+import { hasNul, NUL_MESSAGE } from './nul.js';
 
 type Schema = Record<string, unknown>;
 
@@ -19,10 +20,14 @@ export function isCidr(v: string) {
 // instance already has the standard formats; our own does not.
 export function addXosFormats(ajv: Ajv, standard = false) {
   if (standard) (addFormats as unknown as (a: Ajv) => void)(ajv);
-  ajv.addFormat('ip', { type: 'string', validate: (v: string) => net.isIP(v) !== 0 });
+  // Node accepts an IPv6 zone ("fe80::1%eth0"); PostgreSQL's inet does not store one.
+  ajv.addFormat('ip', { type: 'string', validate: (v: string) => net.isIP(v) !== 0 && !v.includes('%') });
   ajv.addFormat('cidr', { type: 'string', validate: isCidr });
   ajv.addFormat('http-url', { type: 'string', validate: (v: string) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(v) });
   ajv.addKeyword({ keyword: 'x-pattern-help', schemaType: 'string' });
+  // On every field of an input schema: no NUL anywhere in the value, JSON fields' nested strings
+  // and keys included (see nul.ts).
+  ajv.addKeyword({ keyword: 'x-no-nul', schemaType: 'boolean', errors: false, validate: (on: boolean, v: unknown) => !on || !hasNul(v) });
   return ajv;
 }
 
@@ -99,7 +104,7 @@ export function inputSchema(m: ModelDef, mode: 'create' | 'update'): Schema {
   for (const [f, d] of writableFields(m, mode)) {
     const s = fieldSchema(d);
     delete s.default; // defaults are applied by the store, not by the validator
-    properties[f] = s;
+    properties[f] = { ...s, 'x-no-nul': true };
   }
   const required = mode === 'create' ? writableFields(m, mode).filter(([, d]) => d.required).map(([f]) => f) : [];
   return {
@@ -182,6 +187,9 @@ export function fieldErrors(m: ModelDef, errors: ErrorObject[] | null | undefine
         break;
       case 'minProperties':
         message = 'give at least one field to change';
+        break;
+      case 'x-no-nul':
+        message = NUL_MESSAGE;
         break;
       default:
         message = e.message ?? 'is invalid';

@@ -5,9 +5,11 @@ import { checkInput } from '../model/jsonschema.js';
 import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model/registry.js';
 import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
+import { NUL_MESSAGE } from '../model/nul.js';
 import { CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { compile, ident, join, raw, sql, type Frag } from './sql.js';
 import type { SecretBox } from './secrets.js';
+import { parseFilterValue } from './filter-value.js';
 
 export interface Actor {
   id: number | null; // null: XOS itself (seeding, the synchronizer)
@@ -19,10 +21,9 @@ export const SYSTEM: Actor = { id: null, email: null };
 export type Authorize = (after: Row | null, before: Row | null, ctx: ModelContext, tx: Queryable) => Promise<void>;
 
 // What a write is checked against, besides the model's own rules.
-export interface WriteOptions {
+export interface WriteOptions extends Precondition {
   authorize?: Authorize;
   scope?: Frag; // update, delete: the row must be in it, else 404
-  ifVersion?: number; // update, delete: the row must still have this version, else 412
   // The rows of a model the caller may see (undefined: all). A reference to a row outside it is
   // answered exactly as a reference to a row that does not exist, and a duplicate it holds is
   // not named, so that a write never reveals rows its caller cannot read.
@@ -39,6 +40,13 @@ export interface ListOptions {
   offset?: number;
   scope?: Frag; // row filter from auth, over alias t
   liveOnly?: boolean; // refuse a `deleted` filter: the caller may not see deleted rows
+}
+
+// A write that applies only to the row as the caller last saw it (else PreconditionFailedError):
+// its version, or any test of the row as the API shows it (the HTTP layer's If-Match).
+export interface Precondition {
+  ifVersion?: number;
+  ifMatch?: (current: Row) => boolean;
 }
 
 export interface ChangeNotice {
@@ -144,10 +152,18 @@ export class Store {
     for (const [key, rawVal] of Object.entries(o.filters ?? {})) {
       if (rawVal === undefined) continue;
       const value = Array.isArray(rawVal) ? rawVal[rawVal.length - 1] : rawVal;
-      const [field, op = 'eq'] = key.split('__');
+      const [field, op = 'eq', ...more] = key.split('__');
+      if (more.length) {
+        errors.push({ field: key, message: 'takes one operator: field__op, e.g. name__contains' });
+        continue;
+      }
       const d = m.fields[field];
       if (!d || d.hidden || d.type === 'password' || d.type === 'secret') {
         errors.push({ field: key, message: `is not a field of ${m.name} that can be filtered on` });
+        continue;
+      }
+      if (value.includes('\u0000')) {
+        errors.push({ field: key, message: NUL_MESSAGE });
         continue;
       }
       if (field === 'deleted') {
@@ -159,19 +175,20 @@ export class Store {
       }
       const col = sql`t.${ident(field)}`;
       try {
-        if (op === 'eq') parts.push(value === 'null' && (d.nullable || d.type === 'ref') ? sql`${col} IS NULL` : sql`${col} = ${parseValue(d.type, value)}`);
+        if (op === 'eq') parts.push(value === 'null' && (d.nullable || d.type === 'ref') ? sql`${col} IS NULL` : sql`${col} = ${parseFilterValue(d.type, value)}`);
         else if (op === 'in') {
-          const vals = value.split(',').filter(Boolean).map((v) => parseValue(d.type, v));
+          const vals = value.split(',').filter(Boolean).map((v) => parseFilterValue(d.type, v));
           parts.push(vals.length ? sql`${col} = ANY(${vals})` : raw('false'));
         } else if (op === 'contains' && ['string', 'text', 'email', 'url'].includes(d.type))
           parts.push(sql`${col} ILIKE ${'%' + escapeLike(value) + '%'}`);
         else if (['gt', 'gte', 'lt', 'lte'].includes(op) && ['integer', 'float', 'datetime', 'ref'].includes(d.type))
-          parts.push(sql`${col} ${raw({ gt: '>', gte: '>=', lt: '<', lte: '<=' }[op]!)} ${parseValue(d.type, value)}`);
+          parts.push(sql`${col} ${raw({ gt: '>', gte: '>=', lt: '<', lte: '<=' }[op]!)} ${parseFilterValue(d.type, value)}`);
         else errors.push({ field: key, message: `"${op}" is not a filter for this field (use eq, in, contains, gt, gte, lt, lte)` });
       } catch (e) {
         errors.push({ field: key, message: (e as Error).message });
       }
     }
+    if (o.search?.includes('\u0000')) errors.push({ field: 'search', message: NUL_MESSAGE });
     if (errors.length) throw new ValidationError(errors);
     if (!deletedGiven) parts.push(raw('t.deleted = false'));
     if (o.search && m.searchFields?.length)
@@ -224,8 +241,7 @@ export class Store {
       const ctx = this.context(tx);
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
-      if (o.ifVersion !== undefined && o.ifVersion !== before.version)
-        throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
+      this.checkPrecondition(m, before, o);
       const merged = { ...before, ...patch };
       const dropped = dropBoundSecrets(m, merged, before, patch);
       const after = await this.complete(tx, m, merged, before, ctx, o, dropped);
@@ -261,13 +277,19 @@ export class Store {
       const ctx = this.context(tx);
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
-      if (o.ifVersion !== undefined && o.ifVersion !== before.version)
-        throw new PreconditionFailedError(`${m.name} ${id} has changed (version ${before.version}, If-Match names ${o.ifVersion}); fetch it again`);
+      this.checkPrecondition(m, before, o);
       if (o.authorize) await o.authorize(null, before, ctx, tx);
       await this.guard(tx, m, null, before, ctx);
       await this.softDelete(tx, m, before, actor);
       await o.afterWrite?.(tx, null, before);
     });
+  }
+
+  // Checked on the locked row, so no other write slips in between.
+  private checkPrecondition(m: ModelDef, before: Row, o: Precondition) {
+    const stale =
+      (o.ifVersion !== undefined && o.ifVersion !== before.version) || (o.ifMatch !== undefined && !o.ifMatch(this.present(m, before)));
+    if (stale) throw new PreconditionFailedError(`${m.name} ${before.id} has changed (it is now version ${before.version}); fetch it again`);
   }
 
   // Soft-delete a row and, following the model's references, what hangs off it. Any protecting
@@ -450,29 +472,6 @@ function redact(m: ModelDef, values: Row): Row {
     out[f] = t === 'password' || t === 'secret' ? '[redacted]' : v;
   }
   return out;
-}
-
-function parseValue(type: string, v: string): unknown {
-  switch (type) {
-    case 'integer':
-    case 'ref':
-      if (!/^-?\d+$/.test(v)) throw new Error(`"${v}" is not a whole number`);
-      return Number(v);
-    case 'float':
-      if (Number.isNaN(Number(v))) throw new Error(`"${v}" is not a number`);
-      return Number(v);
-    case 'boolean':
-      if (!['true', 'false'].includes(v.toLowerCase())) throw new Error(`"${v}" is not true or false`);
-      return v.toLowerCase() === 'true';
-    case 'datetime':
-      if (Number.isNaN(Date.parse(v))) throw new Error(`"${v}" is not a date`);
-      return new Date(v).toISOString();
-    case 'json':
-    case 'int_array':
-      throw new Error('cannot filter on this field');
-    default:
-      return v;
-  }
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
