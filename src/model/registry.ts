@@ -16,6 +16,10 @@ export const models: ModelDef[] = [
   ...Object.values(controllers),
 ];
 
+// Field names come from clients (filters, sort keys, bodies): a lookup of "constructor" or
+// "toString" must find nothing, not what every object inherits.
+for (const m of models) Object.setPrototypeOf(m.fields, null);
+
 // A model's own field must never replace a common one (a Controller "version" once replaced the
 // row version and broke every write to controllers).
 for (const m of models)

@@ -24,6 +24,17 @@ for (const backend of backends) {
         assert.equal((await s.call(ADMIN, 'GET', `/api/core/sites?created__gte=${encodeURIComponent(d)}`)).status, 200, d);
     });
 
+    test('names every object inherits ("constructor", "toString") are no fields: in a filter, a sort or a body', async () => {
+      for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+        assertFieldError(await s.call(ADMIN, 'GET', `/api/core/sites?${name}=1`), name, /is not a field of Site/);
+        assertFieldError(await s.call(ADMIN, 'GET', `/api/core/sites?${name}__in=1`), `${name}__in`, /is not a field of Site/);
+        assertFieldError(await s.call(ADMIN, 'GET', `/api/core/sites?sort=-${name}`), 'sort', new RegExp(`cannot sort by "${name}"`));
+        const r = await s.call(ADMIN, 'PATCH', '/api/core/sites/1', { [name]: 1 });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.doesNotMatch(r.body.detail, /cannot be changed after creation/);
+      }
+    });
+
     test('whole numbers outside PostgreSQL\'s integer, in a field or a reference', async () => {
       assertFieldError(await s.call(ADMIN, 'GET', '/api/core/sites?id=99999999999'), 'id', /whole number from -2147483648 to 2147483647/);
       assertFieldError(await s.call(ADMIN, 'GET', '/api/core/slices?site__in=1,2147483648'), 'site__in', /whole number/);

@@ -90,8 +90,8 @@ for (const backend of backends) {
       const statuses = tally();
       // A field of the model (or not), an operator (or not), and a value of the field's type or
       // anything else.
-      const field = (m: ModelDef) => fc.oneof({ arbitrary: fc.constantFrom(...Object.keys(m.fields)), weight: 5 }, fc.string({ maxLength: 8 }));
-      const value = (m: ModelDef, f: string) => (m.fields[f] ? fc.oneof({ arbitrary: plausibleFilter(m.fields[f]), weight: 2 }, filterValue) : filterValue);
+      const field = (m: ModelDef) => fc.oneof({ arbitrary: fc.constantFrom(...Object.keys(m.fields)), weight: 5 }, fc.string({ maxLength: 8 }), fc.constantFrom('constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'));
+      const value = (m: ModelDef, f: string) => (Object.hasOwn(m.fields, f) ? fc.oneof({ arbitrary: plausibleFilter(m.fields[f]), weight: 2 }, filterValue) : filterValue);
       const filter = (m: ModelDef) =>
         fc
           .tuple(field(m), filterOp, fc.boolean())
