@@ -120,8 +120,7 @@ describe('a dead controller does not make the synchronizer storm', { timeout: (S
       retriesAtSettle.set(key, Number(row?.retry_count ?? 0));
     }
     const settledAt = Date.now();
-    const errors = (await s.call(ADMIN, 'GET', '/api/core/slices/' + sliceId)).body;
-    assert.equal(errors.backend_code, 2, `the slice shows the failure: ${errors.backend_status}`);
+    const shown = (await s.call(ADMIN, 'GET', '/api/core/slices/' + sliceId)).body;
     await at(SECONDS - SECONDS / 5);
     const old = await s.call(ADMIN, 'GET', `/api/core/slices/${sliceId}`);
     await at(SECONDS);
@@ -147,5 +146,8 @@ describe('a dead controller does not make the synchronizer storm', { timeout: (S
     // Once settled, a retry that fails the same way sends no change notice.
     const noisy = notices.filter((n) => n.at > settledAt && n.at <= editAt && n.op === 'sync');
     assert.deepEqual(noisy.map((n) => n.key), [], 'status writes after the statuses settled sent notices');
+    // And the slice says what holds it: its project's cluster failed.
+    assert.equal(shown.backend_code, 2, `the slice shows the failure: ${shown.backend_status}`);
+    assert.match(shown.backend_status, /^2 - on dead: .*cannot reach identity .*ECONNREFUSED 127\.0\.0\.1:\d+/);
   });
 });
