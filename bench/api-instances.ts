@@ -20,6 +20,7 @@ import { buildServer } from '../src/api/server.js';
 import type { Store } from '../src/store/repository.js';
 import type { Db, Queryable } from '../src/store/db.js';
 import { combine, runHttp, runRaw, type HttpRequests, type Sample, type Stats, type Window } from './lib/load.js';
+import { dbOf } from '../src/store/inspect.js';
 
 type Backend = 'pglite' | 'postgres';
 
@@ -437,8 +438,8 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
   const config = loadConfig({ env });
   const store: Store = await openStore(config);
   let wedged = false; // a hung transaction holds the database (PGlite's lock, the pool) for ever
-  onCleanup(`close the ${backend} store`, () => (wedged ? console.error(`  (not closing the wedged ${backend} database)`) : store.db.close()));
-  const db = store.db;
+  onCleanup(`close the ${backend} store`, () => (wedged ? console.error(`  (not closing the wedged ${backend} database)`) : store.close()));
+  const db = dbOf(store);
   const counter = countStatements(db);
   const [{ version }] = await db.query<{ version: string }>('SELECT version()');
   log(`database: ${version.split(',')[0]} (${backend === 'pglite' ? `PGlite in ${dataDir}` : db.where})`);

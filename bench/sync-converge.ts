@@ -26,6 +26,7 @@ import { Engine } from '../src/sync/engine.js';
 import { openstackReconcilers } from '../src/openstack/index.js';
 import { OpenStackClient, encodeUserData, type RequestEvent, type Server } from '../src/openstack/client/index.js';
 import { summarize } from './lib/load.js';
+import { dbOf } from '../src/store/inspect.js';
 
 const USAGE = `usage: node --import tsx bench/sync-converge.ts [options]
   --instances N          instances converged by each side (default 100)
@@ -479,13 +480,13 @@ async function startXos(): Promise<XosSide> {
   if (BACKEND === 'postgres') env.XOS_DB_URL = await throwawayPgDatabase();
   const config = loadConfig({ env });
   const store = await openStore(config);
-  onCleanup(`close the ${BACKEND} store`, () => store.db.close());
+  onCleanup(`close the ${BACKEND} store`, () => store.close());
   // Every fresh XOS numbers its first controller and image 1, and the Glance reconciler derives
   // the image id from those numbers alone: two XOS databases on one cluster (tests, this bench)
   // would adopt, and later delete, each other's image. Start the numbers somewhere unused.
   const base = 100_000 + crypto.randomInt(800_000);
   for (const t of ['controllers', 'images', 'controller_images'])
-    await store.db.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), $1)`, [base]);
+    await dbOf(store).query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), $1)`, [base]);
   await ensureFirstAdmin(store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
   const app: FastifyInstance = await buildServer({ store, config, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -511,11 +512,11 @@ async function startXos(): Promise<XosSide> {
   });
   await engine.start();
   onCleanup('stop the engine', () => engine.stop(), 20_000);
-  log(`XOS: ${BACKEND === 'pglite' ? `PGlite in ${dataDir}` : store.db.where}, API on ${api.base}, engine perController ${P}`);
+  log(`XOS: ${BACKEND === 'pglite' ? `PGlite in ${dataDir}` : store.where}, API on ${api.base}, engine perController ${P}`);
   return { store, api, engine, xlog, outcomes, engineErrors };
 }
 
-const one = async <T = any>(x: XosSide, sqlText: string, params: unknown[] = []) => (await x.store.db.query<T>(sqlText, params))[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const one = async <T = any>(x: XosSide, sqlText: string, params: unknown[] = []) => (await dbOf(x.store).query<T>(sqlText, params))[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function syncedRow(x: XosSide, table: string, where: string, params: unknown[], what: string, ms = 120_000) {
   return until(what, async () => {

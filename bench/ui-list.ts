@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { chromium, type Page } from 'playwright-core';
 import { ADMIN, startTestServer } from '../test/helpers/xos.js';
 import { CHROMIUM, CHROMIUM_ARGS, ensureUiBuilt } from '../test/ui/browser.js';
+import { dbOf } from '../src/store/inspect.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,7 +48,7 @@ try {
   const slices: { id: number; name: string }[] = [];
   for (let i = 0; i < SLICES; i++) slices.push(await post('/api/core/slices', { name: `mysite_s${String(i).padStart(3, '0')}`, site: 1, max_instances: N }));
   const t0 = performance.now();
-  await s.store.db.transaction(async (tx) => {
+  await dbOf(s.store).transaction(async (tx) => {
     for (let start = 0; start < N; start += 1000) {
       const rows: string[] = [];
       const params: unknown[] = [];
@@ -69,8 +70,8 @@ try {
       await tx.query(`INSERT INTO instances (name, slice, deployment, image, flavor, backend_code, backend_status, ip) VALUES ${rows.join(',')}`, params);
     }
   });
-  await s.store.db.query('VACUUM ANALYZE instances');
-  console.log(`${fmt.format(N)} instances in ${SLICES} slices loaded by SQL in ${((performance.now() - t0) / 1000).toFixed(1)} s (${s.store.db.kind})`);
+  await dbOf(s.store).query('VACUUM ANALYZE instances');
+  console.log(`${fmt.format(N)} instances in ${SLICES} slices loaded by SQL in ${((performance.now() - t0) / 1000).toFixed(1)} s (${s.store.kind})`);
 
   // A logged-in browser state to start each cold context from.
   const setup = await browser.newContext();

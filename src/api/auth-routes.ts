@@ -1,7 +1,7 @@
 // Login, logout, who-am-I and API tokens for scripts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { checkPassword, createApiToken, createSession, deleteApiToken, deleteSession, listApiTokens } from '../auth/credentials.js';
+import { checkPassword, createApiToken, createSession, deleteSession } from '../auth/credentials.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../model/errors.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { afterWrites } from '../auth/after-write.js';
@@ -62,12 +62,12 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
       // account too, and shares them with HTTP Basic, so neither is a way around the other.
       const wait = opts.guesses.retryAfter(req.ip, req.body.email);
       if (wait) return refuseGuess(reply, wait);
-      const user = await checkPassword(store.db, req.body.email, req.body.password);
+      const user = await checkPassword(store, req.body.email, req.body.password);
       if (!user) {
         opts.guesses.failed(req.ip, req.body.email);
         throw new UnauthorizedError('wrong email or password');
       }
-      const s = await createSession(store.db, Number(user.id), opts.sessionHours);
+      const s = await createSession(store, Number(user.id), opts.sessionHours);
       const cookie = { path: '/', sameSite: 'lax' as const, secure: req.protocol === 'https', expires: s.expires };
       reply.setCookie(SESSION_COOKIE, s.token, { ...cookie, httpOnly: true });
       reply.setCookie(CSRF_COOKIE, s.csrf, cookie); // readable by the page, which echoes it
@@ -83,7 +83,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
   app.post('/api/auth/logout', {
     schema: { tags, summary: 'End this session' },
     handler: async (req, reply) => {
-      if (req.sessionToken) await deleteSession(store.db, req.sessionToken);
+      if (req.sessionToken) await deleteSession(store, req.sessionToken);
       reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
       return reply.code(204).send();
     },
@@ -110,7 +110,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
       if (!(await verifyPassword(p.user.password, req.body.current_password)))
         throw new ForbiddenError('the current password is wrong', [{ field: 'current_password', message: 'is not your current password' }]);
       await store.update(model('User'), p.id, { password: req.body.password }, p, {
-        afterWrite: (tx, after, before) => afterWrites.User!(tx, after, before, { principal: p, sessionToken: req.sessionToken }),
+        afterWrite: (inTx, after, before) => afterWrites.User!(inTx, after, before, { principal: p, sessionToken: req.sessionToken }),
       });
       return reply.code(204).send();
     },
@@ -121,7 +121,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
   app.get('/api/auth/tokens', {
     schema: { tags, summary: 'Your API tokens', response: { 200: { type: 'object', properties: { items: { type: 'array', items: tokenRow } } } } },
     handler: async (req) => ({
-      items: (await listApiTokens(store.db, req.principal!.id)).map((t) => ({ ...t, created: iso(t.created), expires: iso(t.expires), last_used: iso(t.last_used) })),
+      items: (await store.accounts.listTokens(req.principal!.id)).map((t) => ({ ...t, created: iso(t.created), expires: iso(t.expires), last_used: iso(t.last_used) })),
     }),
   });
 
@@ -138,7 +138,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
       response: { 201: tokenRow },
     },
     handler: async (req: FastifyRequest<{ Body: { name: string; expires_days?: number } }>, reply) => {
-      const t = await createApiToken(store.db, req.principal!.id, req.body.name, req.body.expires_days);
+      const t = await createApiToken(store, req.principal!.id, req.body.name, req.body.expires_days);
       return reply.code(201).send({ ...t, created: iso(t.created), expires: iso(t.expires) });
     },
   });
@@ -146,7 +146,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
   app.delete('/api/auth/tokens/:id', {
     schema: { tags, summary: 'Revoke one of your API tokens', params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } } } },
     handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply) => {
-      if (!(await deleteApiToken(store.db, req.principal!.id, req.params.id))) throw new NotFoundError(`token ${req.params.id}`);
+      if (!(await store.accounts.deleteToken(req.principal!.id, req.params.id))) throw new NotFoundError(`token ${req.params.id}`);
       return reply.code(204).send();
     },
   });

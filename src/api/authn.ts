@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import '@fastify/cookie';
 import '@fastify/swagger';
 import type { ModelDef } from '../model/types.js';
-import { checkPassword, findApiToken, findSession, userById, API_TOKEN_PREFIX } from '../auth/credentials.js';
+import { checkPassword, findApiToken, findSession, API_TOKEN_PREFIX } from '../auth/credentials.js';
 import { loadPrincipal, type Principal } from '../auth/principal.js';
 import type { GuessLimit } from '../auth/guess-limit.js';
 import type { FieldError, Row } from '../model/types.js';
@@ -53,17 +53,17 @@ async function identify(
     // Base64 lets a NUL through the header; the email goes to the database (see model/nul.ts).
     if (basic.email.includes('\u0000') || basic.password.includes('\u0000'))
       return { user: null, badRequest: { field: 'Authorization', message: `the Basic email and password ${NUL_MESSAGE}` } };
-    const user = basic.email ? await checkPassword(store.db, basic.email, basic.password) : null;
+    const user = basic.email ? await checkPassword(store, basic.email, basic.password) : null;
     return user ? { user } : { user: null, problem: 'wrong email or password' };
   }
   if (auth.startsWith('Bearer ')) {
     const token = auth.slice(7).trim();
-    const user = token.startsWith(API_TOKEN_PREFIX) ? await findApiToken(store.db, token) : (await findSession(store.db, token))?.user ?? null;
+    const user = token.startsWith(API_TOKEN_PREFIX) ? await findApiToken(store, token) : (await findSession(store, token))?.user ?? null;
     return user ? { user } : { user: null, problem: 'the token is unknown or has expired' };
   }
   const cookie = req.cookies?.[SESSION_COOKIE];
   if (cookie) {
-    const s = await findSession(store.db, cookie);
+    const s = await findSession(store, cookie);
     return s ? { user: s.user, csrf: s.csrf, cookie } : { user: null, problem: 'the session has expired; log in again' };
   }
   return { user: null, problem: 'authentication required: use HTTP Basic (email and password), a bearer token or log in' };
@@ -75,12 +75,12 @@ async function identify(
 // seconds, for every stream), but the password hash they were verified against must still be the
 // user's. Every way fails once the user is deactivated or deleted.
 export async function reidentify(store: Store, req: FastifyRequest): Promise<Row | null> {
-  if (req.sessionToken) return (await findSession(store.db, req.sessionToken))?.user ?? null;
+  if (req.sessionToken) return (await findSession(store, req.sessionToken))?.user ?? null;
   const a = auth(req);
-  if (a.startsWith('Bearer ')) return findApiToken(store.db, a.slice(7).trim());
+  if (a.startsWith('Bearer ')) return findApiToken(store, a.slice(7).trim());
   const was = req.principal?.user;
   if (!a.startsWith('Basic ') || !was) return null;
-  const now = await userById(store.db, Number(was.id));
+  const now = await store.accounts.userById(Number(was.id));
   return now && now.password === was.password ? now : null;
 }
 
@@ -110,7 +110,7 @@ export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guess
         return sendProblem(reply, 403, 'missing or wrong X-CSRF-Token header (required with cookie sessions)');
       req.sessionToken = who.cookie;
     } else if (auth(req).startsWith('Bearer ') && !auth(req).slice(7).trim().startsWith(API_TOKEN_PREFIX)) req.sessionToken = auth(req).slice(7).trim();
-    req.principal = await loadPrincipal(opts.store.db, who.user);
+    req.principal = await loadPrincipal(opts.store, who.user);
   });
 });
 

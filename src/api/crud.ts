@@ -65,13 +65,13 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
     const writeOptions = (p: Principal, op: 'create' | 'update' | 'delete', req: FastifyRequest): WriteOptions => ({
       authorize: writeCheck(p, op),
       visible: (target) => readScope(target, p),
-      afterWrite: afterWrites[m.name] ? (tx, after, before) => afterWrites[m.name]!(tx, after, before, { principal: p, sessionToken: req.sessionToken }) : undefined,
+      afterWrite: afterWrites[m.name] ? (inTx, after, before) => afterWrites[m.name]!(inTx, after, before, { principal: p, sessionToken: req.sessionToken }) : undefined,
     });
     const writeCheck = (p: Principal, op: 'create' | 'update' | 'delete'): Authorize => {
       const rules = authorizeWrite(m, p, op);
       if (!(m.deploymentAcl && op === 'create')) return rules;
-      return async (after, before, ctx, tx) => {
-        await rules(after, before, ctx, tx);
+      return async (after, before, ctx) => {
+        await rules(after, before, ctx);
         await checkDeploymentAcl(ctx, p.id, after!, m.deploymentAcl!);
       };
     };

@@ -4,7 +4,6 @@ import { model as modelNamed } from '../model/registry.js';
 import type { ModelDef } from '../model/types.js';
 import { canReadModel, readScope } from '../auth/rules.js';
 import type { Principal } from '../auth/principal.js';
-import { compile, ident, sql } from '../store/sql.js';
 import type { ChangeNotice, Store } from '../store/repository.js';
 
 // Rows remembered per stream (see `told`); past this the oldest are forgotten, which only costs
@@ -55,9 +54,8 @@ export class EventFilter {
     // with the row (a slice with its instances), and it was readable through them.
     const scope = readScope(m, p, { withDeleted: n.op === 'delete' });
     if (!scope) return true;
-    const q = compile(sql`SELECT (${scope}) AS ok FROM ${ident(m.table)} t WHERE t.id = ${n.id}`);
-    const [row] = await this.store.db.query<{ ok: boolean }>(q.text, q.values);
-    if (row) return row.ok === true;
+    const ok = await this.store.passes(m, n.id, scope);
+    if (ok !== null) return ok;
     return n.op === 'delete' && this.told.has(key);
   }
 }

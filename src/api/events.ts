@@ -4,7 +4,6 @@
 // not sent. A stream outlives the request that opened it, so it checks every few seconds that its
 // credentials still hold, ending when they do not, and follows the caller's current privileges.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CHANGES_CHANNEL } from '../store/db.js';
 import type { ChangeNotice, Store } from '../store/repository.js';
 import { EventFilter } from './event-filter.js';
 import { reidentify } from './authn.js';
@@ -18,13 +17,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
   const listeners = new Set<Listener>();
   let stop: (() => Promise<void>) | null = null;
   const ensureListening = async () => {
-    stop ??= await store.db.listen(CHANGES_CHANNEL, (payload) => {
-      let n: ChangeNotice;
-      try {
-        n = JSON.parse(payload);
-      } catch {
-        return;
-      }
+    stop ??= await store.onChange((n) => {
       for (const l of listeners) l(n);
     });
   };
@@ -75,7 +68,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
         queue = queue.then(async () => {
           if (!open) return;
           const user = await reidentify(store, req).catch(() => null);
-          const p = user && (await loadPrincipal(store.db, user).catch(() => null));
+          const p = user && (await loadPrincipal(store, user).catch(() => null));
           if (p) filter.setPrincipal(p);
           else if (open) {
             res.end(': the credentials of this stream no longer hold\n\n');

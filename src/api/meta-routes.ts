@@ -34,10 +34,10 @@ export async function metaRoutes(app: FastifyInstance, opts: { store: Store; ver
     schema: { tags: ['Meta'], summary: 'Is the server up and its database reachable? (no authentication)' },
     handler: async (_req, reply) => {
       try {
-        await store.db.query('SELECT 1');
-        return { status: 'ok', version: opts.version, database: store.db.kind, time: new Date().toISOString() };
+        await store.ping();
+        return { status: 'ok', version: opts.version, database: store.kind, time: new Date().toISOString() };
       } catch (e) {
-        return reply.code(503).send({ status: 'error', database: store.db.kind, detail: (e as Error).message });
+        return reply.code(503).send({ status: 'error', database: store.kind, detail: (e as Error).message });
       }
     },
   });

@@ -4,10 +4,9 @@
 // retry is not a change to the object. Whoever may change the object may ask for a retry.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { models } from '../model/registry.js';
-import { ForbiddenError, NotFoundError } from '../model/errors.js';
+import { ForbiddenError } from '../model/errors.js';
 import { authorizeWrite, canReadModel, readScope } from '../auth/rules.js';
 import type { Store } from '../store/repository.js';
-import { compile, ident, raw, sql } from '../store/sql.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
 
@@ -26,19 +25,7 @@ export async function retryRoutes(app: FastifyInstance, opts: { store: Store }) 
         const p = req.principal!;
         if (!canReadModel(m, p)) throw new ForbiddenError(`only administrators may see ${m.plural}`);
         const id = req.params.id;
-        const row = await store.db.transaction(async (tx) => {
-          const scope = readScope(m, p) ?? raw('true');
-          const sel = compile(sql`SELECT t.* FROM ${ident(m.table)} t WHERE t.id = ${id} AND t.deleted = false AND ${scope} FOR UPDATE`);
-          const [before] = await tx.query(sel.text, sel.values);
-          if (!before) throw new NotFoundError(`${m.name} ${id}`);
-          await authorizeWrite(m, p, 'update')(before, before, store.context(tx), tx);
-          // Clearing last_sync also lifts a terminal error, which otherwise waits for a change.
-          const upd = compile(sql`UPDATE ${ident(m.table)} SET next_retry = NULL, retry_count = 0, last_sync = NULL WHERE id = ${id} RETURNING *`);
-          const [after] = await tx.query(upd.text, upd.values);
-          await store.audit(tx, p, 'retry', m, id, { next_retry: [before.next_retry ?? null, null], retry_count: [before.retry_count ?? 0, 0] });
-          await store.notify(tx, { model: m.name, id, op: 'sync', version: Number(after.version) });
-          return after;
-        });
+        const row = await store.sync.retry(m, id, p, { scope: readScope(m, p), authorize: authorizeWrite(m, p, 'update') });
         return store.present(m, row);
       },
     });

@@ -2,7 +2,6 @@
 // on the very first start, an administrator.
 import path from 'node:path';
 import type { XosConfig } from '../config/schema.js';
-import { openDb } from '../store/db.js';
 import { Store, SYSTEM } from '../store/repository.js';
 import { resolveSecretKey, secretBox } from '../store/secrets.js';
 import { seed } from '../store/seed.js';
@@ -14,12 +13,11 @@ export async function openStore(config: XosConfig, opts: { memory?: boolean } = 
   const dataDir = path.resolve(config.db.data_dir);
   const key = resolveSecretKey({ key: config.security.secret_key, keyFile: config.security.secret_key_file, dataDir });
   const secrets = secretBox(key);
-  const db = await openDb({ url: config.db.url || undefined, dataDir, memory: opts.memory });
-  const store = new Store(db, { secrets, hashPassword });
+  const store = await Store.open({ url: config.db.url || undefined, dataDir, memory: opts.memory }, { secrets, hashPassword });
   try {
     await seed(store);
   } catch (e) {
-    await db.close();
+    await store.close();
     throw e;
   }
   return store;
@@ -32,8 +30,7 @@ export interface FirstAdmin {
 
 // With no administrator yet, make one (and the site and deployment it needs, as XOS always had).
 export async function ensureFirstAdmin(store: Store, env: NodeJS.ProcessEnv = process.env): Promise<FirstAdmin | null> {
-  const [{ n }] = await store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE is_admin AND deleted = false');
-  if (n > 0) return null;
+  if ((await store.context().count('User', { is_admin: true })) > 0) return null;
   const email = env.XOS_ADMIN_EMAIL || 'admin@example.com';
   const given = env.XOS_ADMIN_PASSWORD;
   const weak = given ? weakPassword(given, email) : null;

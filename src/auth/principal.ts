@@ -1,5 +1,5 @@
 // Who is calling, and every privilege they hold, loaded once per request.
-import type { Queryable } from '../store/db.js';
+import type { Store } from '../store/repository.js';
 import type { Row } from '../model/types.js';
 
 export interface Principal {
@@ -23,23 +23,9 @@ function group(rows: Row[], key: string): Map<number, Set<string>> {
   return m;
 }
 
-export async function loadPrincipal(db: Queryable, user: Row): Promise<Principal> {
+export async function loadPrincipal(store: Store, user: Row): Promise<Principal> {
   const id = Number(user.id);
-  const [sites, slices, deployments] = await Promise.all([
-    db.query(
-      'SELECT p.site, r.role FROM site_privileges p JOIN site_roles r ON r.id = p.role WHERE p."user" = $1 AND p.deleted = false',
-      [id],
-    ),
-    db.query(
-      'SELECT p.slice, r.role FROM slice_privileges p JOIN slice_roles r ON r.id = p.role WHERE p."user" = $1 AND p.deleted = false',
-      [id],
-    ),
-    db.query(
-      `SELECT p.deployment FROM deployment_privileges p JOIN deployment_roles r ON r.id = p.role
-        WHERE p."user" = $1 AND p.deleted = false AND r.role = 'admin'`,
-      [id],
-    ),
-  ]);
+  const { sites, slices, deployments } = await store.accounts.privileges(id);
   return {
     user,
     id,
@@ -48,7 +34,7 @@ export async function loadPrincipal(db: Queryable, user: Row): Promise<Principal
     readOnly: user.is_readonly === true,
     siteRoles: group(sites, 'site'),
     sliceRoles: group(slices, 'slice'),
-    deploymentAdmin: new Set(deployments.map((r) => Number(r.deployment))),
+    deploymentAdmin: new Set(deployments),
   };
 }
 

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
 import type { XosConfig } from '../config/schema.js';
 import { openStore } from '../api/runtime.js';
-import { exportSql } from '../store/export.js';
 import { generatePassword } from '../auth/passwords.js';
 import { model } from '../model/registry.js';
 import { SYSTEM } from '../store/repository.js';
 
 export async function migrateDb(config: XosConfig) {
   const store = await openStore(config); // opening applies what is missing
-  const [{ n }] = await store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
-  console.log(`database ${store.db.where} is up to date (${n} migrations applied)`);
-  await store.db.close();
+  console.log(`database ${store.where} is up to date (${await store.migrationsApplied()} migrations applied)`);
+  await store.close();
 }
 
 // The export holds every password hash and encrypted credential: only its owner may read it,
@@ -30,13 +28,13 @@ export async function exportDb(config: XosConfig, output?: string) {
   const store = await openStore(config);
   try {
     const out = output ? privateWriteStream(output) : process.stdout;
-    await exportSql(store.db, out);
+    await store.exportTo(out);
     if (output) {
       await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((e?: Error) => (e ? reject(e) : resolve())));
       console.error(`wrote ${output}`);
     }
   } finally {
-    await store.db.close();
+    await store.close();
   }
 }
 
@@ -57,6 +55,6 @@ export async function createUser(
     console.log(`created ${o.admin ? 'administrator' : 'user'} ${u.email} (id ${u.id})`);
     if (!o.password && !process.env.XOS_NEW_PASSWORD) console.log(`password: ${password}`);
   } finally {
-    await store.db.close();
+    await store.close();
   }
 }

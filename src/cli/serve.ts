@@ -13,7 +13,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: "${o.port}" is not a port number`);
   const store = await openStore(config);
   const admin = await ensureFirstAdmin(store).catch(async (e: unknown) => {
-    await store.db.close(); // releases the data directory before the error is shown
+    await store.close(); // releases the data directory before the error is shown
     throw e;
   });
   if (admin?.password)
@@ -42,7 +42,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     stopImages?.();
     await Promise.race([engine?.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]); // in-flight calls may hang on a dead cluster
     await app.close();
-    await store.db.close();
+    await store.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -50,7 +50,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
   try {
     await app.listen({ port, host });
   } catch (e) {
-    await store.db.close();
+    await store.close();
     throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
   }
   await engine?.start();
@@ -59,5 +59,5 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     : null;
   const addr = app.server.address();
   const shown = typeof addr === 'object' && addr ? `http://${host === '0.0.0.0' ? 'localhost' : host}:${addr.port}` : String(addr);
-  console.log(`XOS ${store.db.kind === 'pglite' ? `(embedded database in ${store.db.where})` : `(PostgreSQL ${store.db.where})`} is listening on ${shown}`);
+  console.log(`XOS ${store.kind === 'pglite' ? `(embedded database in ${store.where})` : `(PostgreSQL ${store.where})`} is listening on ${shown}`);
 }

@@ -13,7 +13,6 @@ import { model } from '../model/registry.js';
 import type { ModelDef, Row } from '../model/types.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../model/errors.js';
 import { SYSTEM, type Actor, type Store } from '../store/repository.js';
-import { compile, ident, sql, type Frag } from '../store/sql.js';
 import { ClusterError, type ClusterImage, type ClusterInventory, type ComputeHost } from './inventory.js';
 
 export type ImportResult = 'created' | 'existing' | 'conflict' | 'skipped';
@@ -77,14 +76,8 @@ export async function importController(
   const [flavors, images] = await Promise.all([read(() => inventory.flavors(controller)), read(() => inventory.publicImages(controller))]);
 
   const items: ImportItem[] = [];
-  const q = async (f: Frag): Promise<Row[]> => {
-    const c = compile(f);
-    return store.db.query<Row>(c.text, c.values);
-  };
-  const byName = async (m: ModelDef, names: string[]): Promise<Map<string, Row>> => {
-    const rows = names.length ? await q(sql`SELECT * FROM ${ident(m.table)} WHERE deleted = false AND name = ANY(${names})`) : [];
-    return new Map(rows.map((r) => [String(r.name), r]));
-  };
+  const byName = async (m: ModelDef, names: string[]): Promise<Map<string, Row>> =>
+    new Map((await store.findIn(m, 'name', names)).map((r) => [String(r.name), r]));
   // Create a row; a rule that refuses it skips it with the reason. A concurrent import that
   // created it first makes it existing.
   const create = async (m: ModelDef, values: Row, kind: ImportItem['kind'], name: string, again: () => Promise<Row | undefined>) => {
@@ -110,8 +103,7 @@ export async function importController(
 
   // ---- the SiteDeployment ----------------------------------------------------------------------
   const sdOf = async (site: number | null) =>
-    (await q(sql`SELECT * FROM ${ident(SiteDeployment.table)} WHERE deleted = false AND controller = ${controllerId} AND deployment = ${deployment}
-                 ${site === null ? sql`` : sql`AND site = ${site}`} ORDER BY id LIMIT 1`))[0];
+    (await store.find(SiteDeployment, { controller: controllerId, deployment, ...(site === null ? {} : { site }) }))[0];
   let sd = await sdOf(o.site ?? null);
   let sdId: number;
   const siteName = async (id: number) => String((await store.context().get('Site', id))?.name ?? `site ${id}`);
@@ -119,7 +111,7 @@ export async function importController(
     sdId = Number(sd.id);
     items.push({ kind: 'SiteDeployment', name: await siteName(Number(sd.site)), result: 'existing', id: sdId, detail: null });
   } else {
-    const site = o.site ?? Number((await q(sql`SELECT id FROM ${ident(Site.table)} WHERE deleted = false ORDER BY id LIMIT 1`))[0]?.id ?? NaN);
+    const site = o.site ?? Number((await store.list(Site, { limit: 1 })).items[0]?.id ?? NaN);
     if (Number.isNaN(site)) throw new ValidationError([{ field: 'site', message: 'XOS has no site yet: create one, then import' }]);
     const id = await create(SiteDeployment, { site, deployment, controller: controllerId }, 'SiteDeployment', await siteName(site), () => sdOf(site));
     if (id === null) throw new ConflictError(`cannot bind controller ${cname} to site ${site}: ${items.at(-1)?.detail}`);
@@ -192,7 +184,7 @@ export async function importController(
   const sortedImages = uniqueByName(named);
   const knownImages = await byName(Image, sortedImages.map(([n]) => n));
   const enabled = new Map(
-    (await q(sql`SELECT * FROM ${ident(ImageDeployment.table)} WHERE deleted = false AND deployment = ${deployment}`)).map((r) => [Number(r.image), r]),
+    (await store.find(ImageDeployment, { deployment })).map((r) => [Number(r.image), r]),
   );
   if (images.length > named.length)
     items.push({ kind: 'Image', name: '(no name)', result: 'skipped', id: null, detail: `${images.length - named.length} public image(s) without a name` });
@@ -239,7 +231,7 @@ export async function importController(
     if (on) items.push({ kind: 'ImageDeployment', name, result: 'existing', id: Number(on.id), detail: null });
     else
       await create(ImageDeployment, { image: imageId, deployment }, 'ImageDeployment', name, async () =>
-        (await q(sql`SELECT * FROM ${ident(ImageDeployment.table)} WHERE deleted = false AND deployment = ${deployment} AND image = ${imageId}`))[0],
+        (await store.find(ImageDeployment, { deployment, image: imageId }))[0],
       );
   }
 

@@ -6,19 +6,26 @@ import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model
 import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { NUL_MESSAGE } from '../model/nul.js';
-import { CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
+import { CHANGES_CHANNEL, openDb, type Db, type OpenOptions, type Queryable } from './db.js';
 import { compile, ident, join, raw, sql, type Frag } from './sql.js';
 import type { SecretBox } from './secrets.js';
 import { parseFilterValue } from './filter-value.js';
+import { SyncState } from './sync-state.js';
+import { Addresses } from './addresses.js';
+import { Accounts } from './accounts.js';
+import { Stats } from './stats.js';
+import { exportSql } from './export.js';
 
-export interface Actor {
-  id: number | null; // null: XOS itself (seeding, the synchronizer)
-  email: string | null;
-}
-export const SYSTEM: Actor = { id: null, email: null };
+import { SYSTEM, type Actor } from './actor.js';
+export { SYSTEM, type Actor };
 
 // Called inside the write transaction with the final row, so access rules see derived fields.
-export type Authorize = (after: Row | null, before: Row | null, ctx: ModelContext, tx: Queryable) => Promise<void>;
+export type Authorize = (after: Row | null, before: Row | null, ctx: ModelContext) => Promise<void>;
+
+// What a write's follow-up may do inside the write's transaction.
+export interface InTransaction {
+  accounts: Accounts;
+}
 
 // What a write is checked against, besides the model's own rules.
 export interface WriteOptions extends Precondition {
@@ -29,7 +36,7 @@ export interface WriteOptions extends Precondition {
   // not named, so that a write never reveals rows its caller cannot read.
   visible?: (m: ModelDef) => Frag | undefined;
   // Runs in the write's transaction once the row is written (after: null on delete).
-  afterWrite?: (tx: Queryable, after: Row | null, before: Row | null) => Promise<void>;
+  afterWrite?: (inTx: InTransaction, after: Row | null, before: Row | null) => Promise<void>;
 }
 
 export interface ListOptions {
@@ -63,11 +70,93 @@ export interface StoreOptions {
 
 const T = raw('t');
 
+// The only holder of the database handle: every read and write of XOS goes through a Store (or
+// one of its parts below, which share its bookkeeping of versions, audit and change notices).
 export class Store {
+  readonly sync: SyncState;
+  readonly addresses: Addresses;
+  readonly accounts: Accounts;
+  readonly stats: Stats;
+
   constructor(
-    readonly db: Db,
+    private readonly db: Db,
     private readonly opts: StoreOptions,
-  ) {}
+  ) {
+    const core = { db, notify: (q: Queryable, n: ChangeNotice) => this.notify(q, n), audit: this.audit.bind(this), context: this.context.bind(this) };
+    this.sync = new SyncState(core);
+    this.addresses = new Addresses(core);
+    this.accounts = new Accounts(db);
+    this.stats = new Stats(db);
+  }
+
+  // A store over the database these options name (migrated to the current schema).
+  static async open(where: OpenOptions, opts: StoreOptions): Promise<Store> {
+    return new Store(await openDb(where), opts);
+  }
+
+  get kind(): Db['kind'] {
+    return this.db.kind;
+  }
+
+  // For messages: the data directory, or the server without its password.
+  get where(): string {
+    return this.db.where;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // The database answers (health checks).
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  // Every change notice (of this process and, on PostgreSQL, of every other), until the returned
+  // function is called.
+  onChange(listener: (n: ChangeNotice) => void): Promise<() => Promise<void>> {
+    return this.db.listen(CHANGES_CHANNEL, (payload) => {
+      let n: ChangeNotice;
+      try {
+        n = JSON.parse(payload);
+      } catch {
+        return; // not one of ours
+      }
+      listener(n);
+    });
+  }
+
+  // How many migrations the database has had.
+  async migrationsApplied(): Promise<number> {
+    const [{ n }] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
+    return n;
+  }
+
+  // The whole database as SQL for psql (see export.ts).
+  exportTo(out: NodeJS.WritableStream): Promise<void> {
+    return exportSql(this.db, out);
+  }
+
+  // Whether a row passes a row filter: null when there is no such row at all (deleted ones
+  // included).
+  async passes(m: ModelDef, id: number, scope: Frag): Promise<boolean | null> {
+    const [row] = await this.run<{ ok: boolean }>(this.db, sql`SELECT (${scope}) AS ok FROM ${ident(m.table)} t WHERE t.id = ${id}`);
+    return row ? row.ok === true : null;
+  }
+
+  // Live rows with these values, in id order.
+  find(m: ModelDef, where: Row): Promise<Row[]> {
+    return this.selectLive(m, equalities(where));
+  }
+
+  // Live rows whose field has one of these values (and these others), in id order.
+  async findIn(m: ModelDef, field: string, values: unknown[], where: Row = {}): Promise<Row[]> {
+    return values.length ? this.selectLive(m, [sql`${ident(field)} = ANY(${values})`, ...equalities(where)]) : [];
+  }
+
+  private selectLive(m: ModelDef, conds: Frag[]): Promise<Row[]> {
+    return this.run(this.db, sql`SELECT * FROM ${ident(m.table)} WHERE ${join([sql`deleted = false`, ...conds], ' AND ')} ORDER BY id`);
+  }
 
   private async run<R = Row>(q: Queryable, f: Frag): Promise<R[]> {
     const { text, values } = compile(f);
@@ -229,7 +318,7 @@ export class Store {
       await this.audit(tx, actor, 'create', m, row.id as number, redact(m, input));
       await this.notify(tx, { model: m.name, id: row.id as number, op: "create", version: Number(row.version) });
       await this.touchWholes(tx, m, [row]);
-      await o.afterWrite?.(tx, row, null);
+      await o.afterWrite?.({ accounts: new Accounts(tx) }, row, null);
       return this.present(m, row);
     });
   }
@@ -267,7 +356,7 @@ export class Store {
       // Its link rows carry the change to each controller (a Slice's quota via its ControllerSlices).
       if (m.synced) for (const l of linksTo(m.name)) await this.markPending(tx, l.model, sql`${ident(l.field)} = ${id}`);
       await this.touchWholes(tx, m, [before, row]);
-      await o.afterWrite?.(tx, row, before);
+      await o.afterWrite?.({ accounts: new Accounts(tx) }, row, before);
       return this.present(m, row);
     });
   }
@@ -278,10 +367,10 @@ export class Store {
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
       this.checkPrecondition(m, before, o);
-      if (o.authorize) await o.authorize(null, before, ctx, tx);
+      if (o.authorize) await o.authorize(null, before, ctx);
       await this.guard(tx, m, null, before, ctx);
       await this.softDelete(tx, m, before, actor);
-      await o.afterWrite?.(tx, null, before);
+      await o.afterWrite?.({ accounts: new Accounts(tx) }, null, before);
     });
   }
 
@@ -358,7 +447,7 @@ export class Store {
       }
     }
     if (errors.length) throw new ValidationError(errors);
-    if (o.authorize) await o.authorize(values, before, ctx, tx);
+    if (o.authorize) await o.authorize(values, before, ctx);
     const conflicts: FieldError[] = [];
     const groups = [
       ...Object.entries(m.fields).filter(([, d]) => d.unique).map(([f]) => [f]),
@@ -420,14 +509,14 @@ export class Store {
     return out;
   }
 
-  async audit(tx: Queryable, actor: Actor, action: string, m: ModelDef, id: number | null, changes: unknown) {
+  private async audit(tx: Queryable, actor: Actor, action: string, m: ModelDef, id: number | null, changes: unknown) {
     await this.run(
       tx,
       sql`INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes) VALUES (${actor.id}, ${actor.email}, ${action}, ${m.name}, ${id}, ${changes === null ? null : JSON.stringify(changes)})`,
     );
   }
 
-  async notify(tx: Queryable, n: ChangeNotice) {
+  private async notify(tx: Queryable, n: ChangeNotice) {
     await this.run(tx, sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(n)})`);
   }
 
@@ -464,6 +553,8 @@ function sameValue(m: ModelDef, f: string, a: unknown, b: unknown): boolean {
   if (t === 'email' && typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
   return a === b;
 }
+
+const equalities = (where: Row): Frag[] => Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
 
 function redact(m: ModelDef, values: Row): Row {
   const out: Row = {};

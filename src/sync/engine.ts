@@ -8,12 +8,8 @@ import os from 'node:os';
 import type { ModelDef, Row } from '../model/types.js';
 import { model as modelNamed } from '../model/registry.js';
 import { SYSTEM, type Store } from '../store/repository.js';
-import { CHANGES_CHANNEL } from '../store/db.js';
-import { compile, ident, join, sql } from '../store/sql.js';
-import { claim, markStale, release } from './pending.js';
-import { purge, writeOutcome, type Backoff } from './status.js';
+import { outcomeWrite, type Backoff } from './status.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from './types.js';
-import { allocateAddress, poolFor, releaseAddresses } from '../net/allocate.js';
 
 export interface EngineOptions {
   perController?: number; // rows reconciled at once per controller
@@ -72,9 +68,9 @@ export class Engine {
 
   async start() {
     this.stopped = false;
-    this.unlisten = await this.store.db.listen(CHANGES_CHANNEL, (payload) => {
+    this.unlisten = await this.store.onChange((n) => {
       // Our own status writes ('sync') must not wake us, or we would spin.
-      if (!payload.includes('"op":"sync"')) this.kick();
+      if (n.op !== 'sync') this.kick();
     });
     this.timer = setInterval(() => this.kick(), this.opts.tickMs);
     // Leases are short so that a crashed worker's rows come back quickly; a live worker renews
@@ -131,7 +127,7 @@ export class Engine {
       do {
         this.rescan = false;
         for (const r of this.order) {
-          const rows = await claim(this.store, r.model, this.owner, this.opts.queuePerController, this.opts.leaseSeconds);
+          const rows = await this.store.sync.claim(r.model, this.owner, this.opts.queuePerController, this.opts.leaseSeconds);
           claimed += rows.length;
           for (const row of rows) await this.enqueue(r, row);
         }
@@ -146,17 +142,8 @@ export class Engine {
   }
 
   private context(): SyncContext {
-    const get = async (name: string, id: number) => {
-      const m = modelNamed(name);
-      const [row] = await this.store.db.query(`SELECT * FROM "${m.table}" WHERE id = $1`, [id]);
-      return row ?? null;
-    };
-    const find = async (name: string, where: Row) => {
-      const m = modelNamed(name);
-      const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
-      const q = compile(conds.reduce((acc, c) => sql`${acc} AND ${c}`, sql`SELECT * FROM ${ident(m.table)} WHERE deleted = false`));
-      return this.store.db.query(q.text + ' ORDER BY id', q.values);
-    };
+    const get = (name: string, id: number) => this.store.sync.get(modelNamed(name), id);
+    const find = (name: string, where: Row) => this.store.find(modelNamed(name), where);
     return {
       get,
       find,
@@ -174,19 +161,12 @@ export class Engine {
       },
       secret: (s) => this.store.secret(s),
       encrypt: (plain) => this.store.encrypt(plain),
-      setFields: async (name, id, fields) => {
-        const m = modelNamed(name);
-        const sets = Object.entries(fields).filter(([f]) => m.fields[f]).map(([f, v]) => sql`${ident(f)} = ${v}`);
-        if (!sets.length) return;
-        // Observed state, not desired: the version (the ETag people's edits are checked against) stays.
-        const q = compile(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')} WHERE id = ${id} RETURNING version`);
-        const [r] = await this.store.db.query<{ version: number }>(q.text, q.values);
-        if (r) await this.store.notify(this.store.db, { model: name, id, op: 'sync', version: Number(r.version) });
-      },
+      setFields: (name, id, fields) => this.store.sync.setObserved(modelNamed(name), id, fields),
+      markDue: (name, id) => this.store.sync.markDue(modelNamed(name), id),
       addresses: {
-        poolFor: (controller) => poolFor(this.store, controller),
-        allocate: (poolId, holder) => allocateAddress(this.store, poolId, holder),
-        release: (instance, network) => releaseAddresses(this.store, instance, network),
+        poolFor: (controller) => this.store.addresses.poolFor(controller),
+        allocate: (poolId, holder) => this.store.addresses.allocate(poolId, holder),
+        release: (instance, network) => this.store.addresses.release(instance, network),
       },
       log: this.log,
     };
@@ -195,13 +175,7 @@ export class Engine {
   private async renew() {
     for (const [m, ids] of this.held) {
       if (!ids.size) continue;
-      await this.store.db
-        .query(`UPDATE "${m.table}" SET lease_until = now() + make_interval(secs => $1) WHERE id = ANY($2) AND lease_owner = $3`, [
-          this.opts.leaseSeconds,
-          [...ids],
-          this.owner,
-        ])
-        .catch((e: Error) => this.log(`lease renewal failed: ${e.message}`));
+      await this.store.sync.renew(m, [...ids], this.owner, this.opts.leaseSeconds).catch((e: Error) => this.log(`lease renewal failed: ${e.message}`));
     }
   }
 
@@ -222,7 +196,7 @@ export class Engine {
     if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, queue: [] });
     const l = this.lanes.get(lane)!;
     if (l.queue.length >= this.opts.queuePerController) {
-      await release(this.store, r.model, Number(row.id), this.owner); // this cluster is busy enough
+      await this.store.sync.release(r.model, Number(row.id), this.owner); // this cluster is busy enough
       return;
     }
     this.hold(r.model, Number(row.id), true);
@@ -263,10 +237,11 @@ export class Engine {
     });
     try {
       let changed = true;
+      const write = (o: Outcome) => this.store.sync.writeOutcome(r.model, row, outcomeWrite(r.model, row, o, this.opts.backoff));
       if (row.deleted && outcome.kind === 'done') {
-        if (await purge(this.store, r.model, row)) await this.wakeReferenced(r.model, row);
-        else changed = await writeOutcome(this.store, r.model, row, { kind: 'waiting', on: 'the rows that refer to it to be removed' }, this.opts.backoff);
-      } else changed = await writeOutcome(this.store, r.model, row, outcome, this.opts.backoff);
+        if (await this.store.sync.purge(r.model, row)) await this.wakeReferenced(r.model, row);
+        else changed = await write({ kind: 'waiting', on: 'the rows that refer to it to be removed' });
+      } else changed = await write(outcome);
       // The object a link row belongs to reports anew when the link's state changed, and only then.
       if (r.model.rollsUpTo && changed && outcome.kind !== 'requeue') await this.recheck(r.model, row);
     } catch (e) {
@@ -281,7 +256,7 @@ export class Engine {
     const field = m.rollsUpTo!;
     const target = modelNamed(m.fields[field].ref!);
     if (!target.synced || row[field] == null) return;
-    await this.store.db.query(`UPDATE "${target.table}" SET enacted = NULL, next_retry = NULL WHERE id = $1 AND NOT deleted`, [row[field]]);
+    await this.store.sync.recheck(target, Number(row[field]));
   }
 
   // A purged row no longer holds up the deleted rows it referred to (an Instance waiting for its
@@ -292,11 +267,7 @@ export class Engine {
       if (d.type !== 'ref' || row[f] == null) continue;
       const target = modelNamed(d.ref!);
       if (!target.synced) continue;
-      const hit = await this.store.db.query(
-        `UPDATE "${target.table}" SET next_retry = NULL WHERE id = $1 AND deleted AND backend_reason = 'dependency' AND next_retry IS NOT NULL RETURNING id`,
-        [row[f]],
-      );
-      woken += hit.length;
+      if (await this.store.sync.wakeDeleted(target, Number(row[f]))) woken++;
     }
     if (woken) this.kick();
   }
@@ -305,7 +276,7 @@ export class Engine {
   async resync() {
     for (const r of this.order) {
       try {
-        const n = await markStale(this.store, r.model, this.opts.resyncSeconds, 500);
+        const n = await this.store.sync.markStale(r.model, this.opts.resyncSeconds, 500);
         if (n) this.log(`resync: ${n} ${r.model.plural} to re-check`);
       } catch (e) {
         this.log(`resync of ${r.model.plural} failed: ${(e as Error).message}`);

@@ -1,12 +1,8 @@
-// Writing an outcome back to its row: the sync fields only, never `updated`, so that a user's
+// What an outcome writes back to its row: the sync fields only, never `updated`, so that a user's
 // change made while the reconciler ran stays pending.
 import type { ModelDef, Row } from '../model/types.js';
-import type { Store } from '../store/repository.js';
-import type { Queryable } from '../store/db.js';
-import { referencesTo } from '../model/registry.js';
-import { compile, ident, join, sql, type Frag } from '../store/sql.js';
+import { UPDATED_AS_CLAIMED, type SyncWrite } from '../store/sync-state.js';
 import type { Outcome } from './types.js';
-import { UPDATED_AS_CLAIMED } from './pending.js';
 
 export interface Backoff {
   baseSeconds: number;
@@ -48,82 +44,33 @@ function reported(m: ModelDef, row: Row, o: Outcome): Row {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a instanceof Date ? a.toISOString() : a ?? null) === JSON.stringify(b instanceof Date ? b.toISOString() : b ?? null);
 
-// Writes an outcome back: the reported state, and when to look again. The row's version (its
-// ETag) stays: it covers what people change, so a status write never turns their edit into a
-// conflict. A change notice goes out only when the reported state changed, so that a row that
-// keeps failing the same way does not make every open page refetch at each retry. Returns
-// whether the reported state changed.
-export async function writeOutcome(store: Store, m: ModelDef, row: Row, o: Outcome, b: Backoff): Promise<boolean> {
+// An outcome as it is written back: the reported state, and when to look again. The row's
+// version (its ETag) stays: it covers what people change, so a status write never turns their
+// edit into a conflict. A change notice goes out only when the reported state changed, so that a
+// row that keeps failing the same way does not make every open page refetch at each retry.
+export function outcomeWrite(m: ModelDef, row: Row, o: Outcome, b: Backoff): SyncWrite {
   const retries = Number(row.retry_count ?? 0);
   const state = reported(m, row, o);
   const enacted = row[UPDATED_AS_CLAIMED] ?? row.updated;
-  const changed =
-    Object.entries(state).some(([f, v]) => !same(row[f], v)) || (o.kind === 'done' && (row.enacted == null || new Date(String(row.enacted)).getTime() !== new Date(String(enacted)).getTime()));
-  const sets: Frag[] = [
-    sql`last_sync = now()`,
-    sql`lease_owner = NULL`,
-    sql`lease_until = NULL`,
-    ...Object.entries(state).map(([f, v]) => sql`${ident(f)} = ${m.fields[f].type === 'json' ? JSON.stringify(v) : v}`),
-  ];
+  const newlyEnacted = o.kind === 'done' && (row.enacted == null || new Date(String(row.enacted)).getTime() !== new Date(String(enacted)).getTime());
+  const notify = newlyEnacted || Object.entries(state).some(([f, v]) => !same(row[f], v));
   switch (o.kind) {
     case 'done':
       // enacted takes the `updated` we reconciled: a change made meanwhile keeps the row pending.
-      sets.push(sql`enacted = ${enacted}::timestamptz`, sql`next_retry = NULL`, sql`retry_count = 0`);
-      break;
+      return { reported: state, enacted, retryInSeconds: null, retryCount: 0, notify };
     case 'requeue':
-      sets.push(sql`next_retry = now() + make_interval(secs => ${o.afterSeconds})`);
-      break;
-    case 'waiting': {
+      return { reported: state, retryInSeconds: o.afterSeconds, notify };
+    case 'waiting':
       // On a dependency that is under way: look again soon. On one that failed: back off like
       // any failure (the dependency's own retries go on meanwhile).
-      const delay = o.failed ? backoffSeconds(retries + 1, b) : Math.min(30, backoffSeconds(retries + 1, { ...b, baseSeconds: 1 }));
-      sets.push(sql`next_retry = now() + make_interval(secs => ${delay})`, sql`retry_count = ${retries + 1}`);
-      break;
-    }
+      return {
+        reported: state,
+        retryInSeconds: o.failed ? backoffSeconds(retries + 1, b) : Math.min(30, backoffSeconds(retries + 1, { ...b, baseSeconds: 1 })),
+        retryCount: retries + 1,
+        notify,
+      };
     case 'error':
-      // A terminal error waits for the row to change (see pending.ts); others retry.
-      sets.push(
-        o.terminal ? sql`next_retry = NULL` : sql`next_retry = now() + make_interval(secs => ${backoffSeconds(retries + 1, b)})`,
-        sql`retry_count = ${retries + 1}`,
-      );
-      break;
-  }
-  const [r] = await store.db.query<{ version: number }>(
-    ...compileArgs(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')} WHERE id = ${row.id} RETURNING version`),
-  );
-  if (r && changed) await store.notify(store.db, { model: m.name, id: Number(row.id), op: 'sync', version: Number(r.version) });
-  return Boolean(r) && changed;
-}
-
-// A soft-deleted row whose backend resources are gone leaves the database for good, together
-// with the soft-deleted rows of unsynced models that hang off it (a slice's NetworkSlices): they
-// have no backend state to wait for, and their foreign keys would otherwise hold it forever.
-export async function purge(store: Store, m: ModelDef, row: Row): Promise<boolean> {
-  try {
-    await store.db.transaction(async (tx) => {
-      await purgeUnsyncedDependents(tx, m, Number(row.id));
-      await tx.query(`DELETE FROM "${m.table}" WHERE id = $1 AND deleted = true`, [row.id]);
-    });
-  } catch (e) {
-    if ((e as { code?: string }).code === '23503') return false; // rows still point at it
-    throw e;
-  }
-  await store.notify(store.db, { model: m.name, id: Number(row.id), op: 'delete', version: Number(row.version) });
-  return true;
-}
-
-async function purgeUnsyncedDependents(tx: Queryable, m: ModelDef, id: number) {
-  for (const { model: dep, field } of referencesTo(m.name)) {
-    if (dep.synced) continue; // purged by its own reconciler once its backend resource is gone
-    const rows = await tx.query<{ id: number }>(`SELECT id FROM "${dep.table}" WHERE "${field}" = $1 AND deleted = true`, [id]);
-    for (const r of rows) {
-      await purgeUnsyncedDependents(tx, dep, r.id);
-      await tx.query(`DELETE FROM "${dep.table}" WHERE id = $1`, [r.id]);
-    }
+      // A terminal error waits for the row to change (see the claim in store/sync-state.ts).
+      return { reported: state, retryInSeconds: o.terminal ? null : backoffSeconds(retries + 1, b), retryCount: retries + 1, notify };
   }
 }
-
-const compileArgs = (f: Frag): [string, unknown[]] => {
-  const c = compile(f);
-  return [c.text, c.values];
-};

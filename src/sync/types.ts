@@ -1,7 +1,7 @@
 // What the engine needs from a backend: one reconciler per synced model. Reconcilers are
 // level-based and idempotent: they read what the cluster has and make it match the row.
 import type { ModelDef, Row } from '../model/types.js';
-import type { Allocation, Holder } from '../net/allocate.js';
+import type { Allocation, Holder } from '../store/addresses.js';
 
 export type Reason = 'transient' | 'configuration' | 'unrecoverable' | 'dependency';
 
@@ -22,7 +22,10 @@ export interface SyncContext {
   secret(stored: unknown): string | null;
   encrypt(plain: string): string;
   // Record what the backend reports on a row (addresses, ids) without touching its desired state.
-  setFields(model: string, id: number, fields: Row): Promise<void>; // for secrets a reconciler makes (per-controller passwords)
+  setFields(model: string, id: number, fields: Row): Promise<void>;
+  // A row whose inputs changed though it did not (a Port whose network's forwarded ports did) is
+  // due again at once, as if it had changed itself.
+  markDue(model: string, id: number): Promise<void>;
   // Public addresses from XOS's address pools: the pool that serves a controller, an address for
   // a holder (the same one again when it asks twice), and giving them back once the cloud no
   // longer uses them.

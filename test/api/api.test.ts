@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { models } from '../../src/model/registry.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const problem = (r: { status: number; headers: Record<string, unknown>; body: any }, status: number, detail?: RegExp) => {
   assert.equal(r.status, status, JSON.stringify(r.body));
@@ -63,7 +64,7 @@ describe('API', () => {
     assert.equal((await s.call(null, 'GET', '/api/core/slices', undefined, auth)).status, 200);
     const list = await s.call(ADMIN, 'GET', '/api/auth/tokens');
     assert.ok(list.body.items.some((t: { id: number; token?: string }) => t.id === made.body.id && t.token === undefined));
-    const [row] = await s.store.db.query<{ token_hash: string }>('SELECT token_hash FROM api_tokens WHERE id = $1', [made.body.id]);
+    const [row] = await dbOf(s.store).query<{ token_hash: string }>('SELECT token_hash FROM api_tokens WHERE id = $1', [made.body.id]);
     assert.ok(!row.token_hash.includes(made.body.token));
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/auth/tokens/${made.body.id}`)).status, 204);
     problem(await s.call(null, 'GET', '/api/core/slices', undefined, auth), 401);

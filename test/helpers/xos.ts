@@ -56,7 +56,7 @@ export async function openTestStore(backend: Backend, env: Record<string, string
     store,
     config,
     close: async () => {
-      await store.db.close();
+      await store.close();
       await pgdb?.drop();
     },
   };

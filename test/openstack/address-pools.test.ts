@@ -14,6 +14,7 @@ import { openstackReconcilers } from '../../src/openstack/index.js';
 import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
 import { parseRanges, toInt } from '../../src/net/address-ranges.js';
 import { until as waitUntil } from '../helpers/wait.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 describe('address pools on the real cluster', { skip: labSkip }, () => {
   let s: TestServer;
@@ -39,7 +40,7 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
   // Budgets for an idle machine; wait.ts stretches them while the machine is loaded.
   const until = <T>(what: () => Promise<string> | string, probe: () => Promise<T | null | undefined | false>, ms: number) => waitUntil(what, probe, { ms });
   const allocations = () =>
-    s.store.db.query<{ instance: number; ip: string }>('SELECT instance, host(address) AS ip FROM address_allocations WHERE pool = $1 ORDER BY address', [ids.pool]);
+    dbOf(s.store).query<{ instance: number; ip: string }>('SELECT instance, host(address) AS ip FROM address_allocations WHERE pool = $1 ORDER BY address', [ids.pool]);
   const extPorts = async () => (extNetId ? collect(cloud.network.ports.list({ network_id: extNetId })) : []);
   const inRanges = (ranges: string, ip: string) => parseRanges(ranges).ranges.some((r) => toInt(ip) >= r.start && toInt(ip) <= r.end);
   const exhausted = `2 - pool ${poolName} exhausted: 13 of 13 addresses in use`;
@@ -179,7 +180,7 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
     for (const p of [own, shared]) assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/addresspools/${p.id}`)).status, 204);
     await until(
       () => 'both pools to be purged',
-      async () => !(await s.store.db.query('SELECT 1 FROM address_pools WHERE id = ANY($1)', [[own.id, shared.id]])).length,
+      async () => !(await dbOf(s.store).query('SELECT 1 FROM address_pools WHERE id = ANY($1)', [[own.id, shared.id]])).length,
       90_000,
     );
     assert.equal(await subs(`ext-${run}-d`), null);
@@ -251,7 +252,7 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
     const port = (await extPorts()).find((p) => p.device_id === before.instance_uuid)!;
     await cloud.compute.servers.delete(before.instance_uuid);
     await until(() => 'the server to go', async () => cloud.compute.servers.get(before.instance_uuid).then((sv) => sv.status === 'DELETED', () => true), 60_000);
-    await s.store.db.query("UPDATE instances SET last_sync = now() - interval '1 hour' WHERE id = $1", [a.instance]);
+    await dbOf(s.store).query("UPDATE instances SET last_sync = now() - interval '1 hour' WHERE id = $1", [a.instance]);
     await engine.resync();
     const after = await until(
       async () => `a new server for instance ${a.instance} (${(await get('instances', a.instance)).backend_status})`,
@@ -310,13 +311,13 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
     await until(
       async () => {
         const by = async (q: string) =>
-          (await s.store.db.query<{ st: string; n: number }>(q, [ids.slice])).map((r) => `${r.n} × ${r.st}`).join('; ') || 'none';
+          (await dbOf(s.store).query<{ st: string; n: number }>(q, [ids.slice])).map((r) => `${r.n} × ${r.st}`).join('; ') || 'none';
         const insts = await by('SELECT backend_status AS st, count(*)::int AS n FROM instances WHERE slice = $1 GROUP BY 1');
         const ports = await by('SELECT p.backend_status AS st, count(*)::int AS n FROM ports p JOIN instances i ON i.id = p.instance WHERE i.slice = $1 GROUP BY 1');
         return `the slice's instances to be removed (instances: ${insts}; their ports: ${ports})`;
       },
       async () => {
-        const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
+        const [{ n }] = await dbOf(s.store).query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
         return n === 0;
       },
       300_000,
@@ -329,7 +330,7 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
     assert.equal(d.status, 204, JSON.stringify(d.body));
     await until(
       () => `pool ${poolName} to be purged`,
-      async () => !(await s.store.db.query('SELECT 1 FROM address_pools WHERE id = $1', [ids.pool])).length,
+      async () => !(await dbOf(s.store).query('SELECT 1 FROM address_pools WHERE id = $1', [ids.pool])).length,
       120_000,
     );
     assert.equal((await cloud.network.networks.get(extNetId!)).id, extNetId, 'left for the port that uses it');

@@ -11,6 +11,7 @@ import { Budget, scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
 import { OpenStackClient, type Server } from '../../src/openstack/client/index.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const ROUNDS = Number(process.env.XOS_CRASH_ROUNDS ?? 20);
 
@@ -45,7 +46,7 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
       await engine.start();
       try {
         await until('the slice purged', async () => {
-          const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice]);
+          const [{ n }] = await dbOf(s.store).query<{ n: number }>('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice]);
           return n === 0;
         }, { ms: 180_000 });
       } catch (e) {
@@ -99,7 +100,7 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
       await until(
         () => `every instance in sync; not yet: ${JSON.stringify(rows.filter((r) => r.backend_code !== 1))}`,
         async () => {
-          rows = await s.store.db.query('SELECT id, backend_code, backend_status FROM instances WHERE id = ANY($1)', [instances]);
+          rows = await dbOf(s.store).query('SELECT id, backend_code, backend_status FROM instances WHERE id = ANY($1)', [instances]);
           return rows.every((r) => r.backend_code === 1);
         },
         { ms: 180_000 },
@@ -107,14 +108,14 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
     } finally {
       await engine.stop();
     }
-    const [cs] = await s.store.db.query<{ tenant_id: string }>('SELECT tenant_id FROM controller_slices WHERE slice = $1', [ids.slice]);
+    const [cs] = await dbOf(s.store).query<{ tenant_id: string }>('SELECT tenant_id FROM controller_slices WHERE slice = $1', [ids.slice]);
     const inProject: Server[] = [];
     for await (const sv of cloud.compute.servers.list({ all_tenants: true, project_id: cs.tenant_id })) inProject.push(sv);
     assert.equal(inProject.length, ROUNDS, 'no orphaned server in the slice project');
     for (const id of instances) {
       const mine = inProject.filter((sv) => sv.metadata['xos-id'] === `instance/${id}`);
       assert.equal(mine.length, 1, `instance ${id} has exactly one server`);
-      const [row] = await s.store.db.query<{ instance_uuid: string }>('SELECT instance_uuid FROM instances WHERE id = $1', [id]);
+      const [row] = await dbOf(s.store).query<{ instance_uuid: string }>('SELECT instance_uuid FROM instances WHERE id = $1', [id]);
       assert.equal(row.instance_uuid, mine[0].id, 'the row records the adopted server');
     }
   });

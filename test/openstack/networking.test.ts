@@ -18,6 +18,7 @@ import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
 import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
 import { parseRanges, toInt } from '../../src/net/address-ranges.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const LAB2 = process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2';
 
@@ -94,16 +95,16 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
   after(async () => {
     // XOS takes away what it made; then whatever this run left on the clusters goes too, so that
     // a failed run does not leave floating IPs, routers or servers behind.
-    if (s && ids.slice && (await s.store.db.query('SELECT 1 FROM slices WHERE id = $1', [ids.slice])).length) {
+    if (s && ids.slice && (await dbOf(s.store).query('SELECT 1 FROM slices WHERE id = $1', [ids.slice])).length) {
       await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`);
       await until('the slice purged', async () => {
-        const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice]);
+        const [{ n }] = await dbOf(s.store).query<{ n: number }>('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice]);
         return n === 0;
       }, 180_000).catch((e: Error) => console.log(`clean-up incomplete: ${e.message}`));
     }
     if (s && ids.pool) {
       await s.call(ADMIN, 'DELETE', `/api/core/addresspools/${ids.pool}`);
-      await until('the pool purged', async () => (await s.store.db.query('SELECT 1 FROM address_pools WHERE id = $1', [ids.pool])).length === 0, 60_000).catch(
+      await until('the pool purged', async () => (await dbOf(s.store).query('SELECT 1 FROM address_pools WHERE id = $1', [ids.pool])).length === 0, 60_000).catch(
         (e: Error) => console.log(`clean-up incomplete: ${e.message}`),
       );
     }
@@ -160,7 +161,7 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
     const [ext] = await collect(cloud.network.networks.list({ name: extName }));
     assert.equal(fip.floating_network_id, ext.id, 'on the pool\'s external network');
     assert.deepEqual(await forwarded(fip.id, port.ip), ['tcp 80', 'tcp 8000:8010', 'udp 53']);
-    const allocated = await s.store.db.query<{ ip: string }>('SELECT host(address) AS ip FROM address_allocations WHERE instance = $1 AND network = $2', [ids.inst, ids.nat]);
+    const allocated = await dbOf(s.store).query<{ ip: string }>('SELECT host(address) AS ip FROM address_allocations WHERE instance = $1 AND network = $2', [ids.inst, ids.nat]);
     assert.deepEqual(allocated.map((a) => a.ip), [port.floating_ip], 'XOS allocated exactly that address');
     // The router that joins nat-net to the external network is recorded on the network's link.
     const [link] = await list('controllernetworks', `&network=${ids.nat}&controller=${ids.ctl1}`);
@@ -187,7 +188,7 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
       return p.backend_code === 1 && p.floating_ip === null && p;
     });
     assert.equal(port.floating_ip_id, null);
-    assert.deepEqual(await s.store.db.query('SELECT 1 FROM address_allocations WHERE instance = $1 AND network = $2', [ids.inst, ids.nat]), []);
+    assert.deepEqual(await dbOf(s.store).query('SELECT 1 FROM address_allocations WHERE instance = $1 AND network = $2', [ids.inst, ids.nat]), []);
   });
 
   test('a cluster without the port forwarding extension says so on the port', async () => {
@@ -233,7 +234,7 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
     assert.equal(server.tenant_id, cs.tenant_id, "in the slice's project");
 
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/networks/${n.id}`)).status, 204);
-    await until('the network row purged', async () => (await s.store.db.query('SELECT 1 FROM networks WHERE id = $1', [n.id])).length === 0, 120_000);
+    await until('the network row purged', async () => (await dbOf(s.store).query('SELECT 1 FROM networks WHERE id = $1', [n.id])).length === 0, 120_000);
     await assert.rejects(cloud.compute.servers.get(server.id), (e: { status: number }) => e.status === 404, 'the controller server is gone');
     await assert.rejects(cloud.network.networks.get(done.net_id), (e: { status: number }) => e.status === 404, 'and then the network');
   });
@@ -254,7 +255,7 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
     // what was booted was deleted (the next attempt may have booted another meanwhile)
     assert.ok(logs.some((m) => m.includes(`got no address within 1 s`)));
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/networks/${n.id}`)).status, 204);
-    await until('the network row purged', async () => (await s.store.db.query('SELECT 1 FROM networks WHERE id = $1', [n.id])).length === 0, 120_000);
+    await until('the network row purged', async () => (await dbOf(s.store).query('SELECT 1 FROM networks WHERE id = $1', [n.id])).length === 0, 120_000);
     const left = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `controllernetwork/${link.id}`, name: `${n.name}-sdn`, all_tenants: true });
     assert.deepEqual(left.filter((x) => x.status !== 'DELETED').map((x) => x.id), [], 'no controller server left');
   });
@@ -267,10 +268,10 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
       return x.backend_code === 1 && x.backend_status.startsWith('1 - OK (tcp 8080 at ') && x;
     });
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`)).status, 204);
-    await until('the slice purged', async () => (await s.store.db.query('SELECT 1 FROM slices WHERE id = $1', [ids.slice])).length === 0, 180_000);
+    await until('the slice purged', async () => (await dbOf(s.store).query('SELECT 1 FROM slices WHERE id = $1', [ids.slice])).length === 0, 180_000);
     await assert.rejects(cloud.network.floatingIps.get(p.floating_ip_id), (e: { status: number }) => e.status === 404, 'the floating IP is gone');
     await assert.rejects(cloud.network.routers.get(routerId), (e: { status: number }) => e.status === 404, "XOS's router is gone");
-    assert.deepEqual(await s.store.db.query('SELECT host(address) FROM address_allocations WHERE pool = $1', [ids.pool]), [], 'every address is back');
+    assert.deepEqual(await dbOf(s.store).query('SELECT host(address) FROM address_allocations WHERE pool = $1', [ids.pool]), [], 'every address is back');
     const [natNet] = await collect(cloud.network.networks.list({ name: 'nat-net' }));
     assert.ok(natNet, 'nat-net is the cluster\'s and stays');
   });

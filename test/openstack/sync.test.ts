@@ -14,6 +14,7 @@ import { scaled, until as waitFor } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
 import { collect, OpenStackClient } from '../../src/openstack/client/index.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@example.org';
 
@@ -116,7 +117,7 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
   });
 
   test('running the reconcilers again changes nothing (no duplicate servers)', async () => {
-    await s.store.db.query('UPDATE instances SET enacted = NULL WHERE id = ANY($1)', [[ids.a, ids.b]]);
+    await dbOf(s.store).query('UPDATE instances SET enacted = NULL WHERE id = ANY($1)', [[ids.a, ids.b]]);
     engine.kick();
     await until('both instances re-reconciled', async () => (await get('instances', ids.a)).enacted && (await get('instances', ids.b)).enacted, 90_000);
     // (by name too, as the reconciler looks: other runs on this cluster have their own instance/<id>)
@@ -129,7 +130,7 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     await cloud.compute.servers.delete(before.instance_uuid);
     await until('the server gone out of band', async () => cloud.compute.servers.get(before.instance_uuid).then((sv) => sv.status === 'DELETED', () => true), 60_000);
     // as if the last check were long ago: the resync re-reads it
-    await s.store.db.query("UPDATE instances SET last_sync = now() - interval '2 days' WHERE id = $1", [ids.a]);
+    await dbOf(s.store).query("UPDATE instances SET last_sync = now() - interval '2 days' WHERE id = $1", [ids.a]);
     await engine.resync();
     const after = await until(statusOf('instances', ids.a), async () => {
       const r = await get('instances', ids.a);
@@ -187,8 +188,8 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     const [nat] = await collect(cloud.network.networks.list({ name: 'nat-net' }));
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`)).status, 204);
     await until('rows purged', async () => {
-      const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
-      const [{ m }] = await s.store.db.query<{ m: number }>('SELECT count(*)::int AS m FROM slices WHERE id = $1', [ids.slice]);
+      const [{ n }] = await dbOf(s.store).query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [ids.slice]);
+      const [{ m }] = await dbOf(s.store).query<{ m: number }>('SELECT count(*)::int AS m FROM slices WHERE id = $1', [ids.slice]);
       return n === 0 && m === 0;
     });
     await assert.rejects(cloud.compute.servers.get(a.instance_uuid), (e: { status: number }) => e.status === 404);

@@ -11,6 +11,7 @@ import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '..
 import { scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackReconcilers } from '../../src/openstack/index.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const LAB2 = process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2';
 const LAB2_OFFSET = process.env.OSLAB2_PORT_OFFSET ?? '22000';
@@ -63,7 +64,7 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     if (s && ids.slice) {
       await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`);
       await until('the slice purged', async () => {
-        const [{ n }] = await s.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice]);
+        const [{ n }] = await dbOf(s.store).query<{ n: number }>('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice]);
         return n === 0;
       }, { ms: 180_000 }).catch((e: Error) => console.log(`cleanup incomplete: ${e.message}`)); // the next run's names differ
     }

@@ -7,6 +7,7 @@ import { ADMIN, backends, basic, openTestStore, type TestStore } from '../helper
 import { ensureFirstAdmin } from '../../src/api/runtime.js';
 import { buildServer } from '../../src/api/server.js';
 import type { FastifyInstance } from 'fastify';
+import { dbOf } from '../../src/store/inspect.js';
 
 for (const backend of backends) {
   describe(`the log of an unexpected database error (${backend})`, () => {
@@ -18,9 +19,9 @@ for (const backend of backends) {
       await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
       app = await buildServer({ store: ts.store, config: ts.config, logStream: { write: (l: string) => void lines.push(l) } });
       // The unforeseen failure: the database refuses every new user after the checks passed.
-      await ts.store.db.query(`CREATE FUNCTION refuse_users() RETURNS trigger LANGUAGE plpgsql AS $$
+      await dbOf(ts.store).query(`CREATE FUNCTION refuse_users() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'users are refused for this test'; END $$`);
-      await ts.store.db.query('CREATE TRIGGER refuse_users BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_users()');
+      await dbOf(ts.store).query('CREATE TRIGGER refuse_users BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_users()');
     });
     after(async () => {
       await app?.close();
@@ -49,8 +50,8 @@ for (const backend of backends) {
       // node-pg keeps the parameters off its errors, PGlite does not, and either may change: an
       // error shaped like the most talkative of them, thrown by the database layer itself.
       const secret = 'SECRET-in-a-parameter';
-      const query = ts.store.db.query;
-      ts.store.db.query = async (text, params) => {
+      const query = dbOf(ts.store).query;
+      dbOf(ts.store).query = async (text, params) => {
         if (!text.includes('"sites"')) return query(text, params) as never;
         throw Object.assign(new Error('connection reset'), {
           code: '08006',
@@ -68,7 +69,7 @@ for (const backend of backends) {
         const r = await app.inject({ method: 'GET', url: '/api/core/sites?name=x', headers: { authorization: basic(ADMIN) } });
         assert.equal(r.statusCode, 500, r.body);
       } finally {
-        ts.store.db.query = query;
+        dbOf(ts.store).query = query;
       }
       const log = lines.join('');
       assert.match(log, /connection reset/);

@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { model } from '../../src/model/registry.js';
 import { SYSTEM } from '../../src/store/repository.js';
-import { purge } from '../../src/sync/status.js';
 import { ADMIN, basic, startTestServer, type TestServer } from '../helpers/xos.js';
 import { listening, openEvents, type EventStream, type Notice } from '../helpers/sse.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 let s: TestServer;
 let base: string;
@@ -31,8 +31,8 @@ const instance = async (slice: number) =>
   Number((await s.store.create(model('Instance'), { name: `vm${++seq}`, slice, deployment: W.deployment, image: W.image, flavor: W.flavor }, SYSTEM)).id);
 const del = async (plural: string, id: number) => assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/${plural}/${id}`)).status, 204);
 async function purgeRow(table: string, name: string, id: number) {
-  const [row] = await s.store.db.query(`SELECT * FROM ${table} WHERE id = $1`, [id]);
-  assert.equal(await purge(s.store, model(name), row), true);
+  const [row] = await dbOf(s.store).query(`SELECT * FROM ${table} WHERE id = $1`, [id]);
+  assert.equal(await s.store.sync.purge(model(name), row), true);
 }
 
 // Everyone sees sites: a new one marks a point in the stream, as notices arrive in order.

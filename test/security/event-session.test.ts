@@ -4,9 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { model } from '../../src/model/registry.js';
 import { SYSTEM } from '../../src/store/repository.js';
-import { releaseAddresses } from '../../src/net/allocate.js';
 import { ADMIN, basic, startTestServer, type TestServer } from '../helpers/xos.js';
 import { listening, openEvents, type EventStream } from '../helpers/sse.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const RECHECK = 200;
 // How long a stream may take to notice: many checks, on two busy cores.
@@ -62,7 +62,7 @@ test('a stream on a bearer session ends when the session expires', async () => {
   const l = await login(who);
   const stream = await openEvents(base, { authorization: `Bearer ${l.token}` });
   await endsAfter(stream, async () => {
-    await s.store.db.query(`UPDATE sessions SET expires = now() - interval '1 second'`);
+    await dbOf(s.store).query(`UPDATE sessions SET expires = now() - interval '1 second'`);
   });
 });
 
@@ -116,7 +116,7 @@ test('a slice member whose privilege is deleted no longer hears of the slice\'s 
     await new Promise((r) => setTimeout(r, RECHECK * 8)); // several checks
     await rename('vm-unseen');
     // Released addresses leave the table at once, so only the stream's memory of them can decide.
-    assert.deepEqual(await releaseAddresses(s.store, vm), ['10.200.0.2']);
+    assert.deepEqual(await s.store.addresses.release(vm), ['10.200.0.2']);
     // Sites are seen by everyone, and notices arrive in order: once this one is in, so are the others.
     const site = await mk('sites', { name: `Marker ${++seq}`, login_base: `marker${seq}` });
     assert.ok(await stream.waitFor((e) => e.some((x) => x.model === 'Site' && x.id === site)), 'the marker did not arrive');

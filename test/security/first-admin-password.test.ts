@@ -11,6 +11,7 @@ import { checkPassword } from '../../src/auth/credentials.js';
 import { weakPassword } from '../../src/auth/password-rule.js';
 import { openTestStore } from '../helpers/xos.js';
 import { freePort, xos } from '../helpers/xos-process.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const RULE = /at least 10 characters, not a commonly used password, and not the part of the email before the @/;
 
@@ -33,7 +34,7 @@ test('a weak XOS_ADMIN_PASSWORD is refused with the reason and the rule, and not
         return true;
       });
     }
-    const [{ n }] = await ts.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
+    const [{ n }] = await dbOf(ts.store).query<{ n: number }>('SELECT count(*)::int AS n FROM users');
     assert.equal(n, 0, 'no administrator was made with a refused password');
   } finally {
     await ts.close();
@@ -44,7 +45,7 @@ test('a password that meets the rule is taken, and a made-up one meets it too', 
   const chosen = await openTestStore('pglite');
   try {
     assert.deepEqual(await ensureFirstAdmin(chosen.store, { XOS_ADMIN_PASSWORD: 'change-me-now' }), { email: 'admin@example.com', password: null });
-    assert.ok(await checkPassword(chosen.store.db, 'admin@example.com', 'change-me-now'));
+    assert.ok(await checkPassword(chosen.store, 'admin@example.com', 'change-me-now'));
   } finally {
     await chosen.close();
   }
@@ -52,7 +53,7 @@ test('a password that meets the rule is taken, and a made-up one meets it too', 
   try {
     const admin = await ensureFirstAdmin(made.store, {});
     assert.equal(weakPassword(admin!.password!, admin!.email), null);
-    assert.ok(await checkPassword(made.store.db, admin!.email, admin!.password!));
+    assert.ok(await checkPassword(made.store, admin!.email, admin!.password!));
   } finally {
     await made.close();
   }

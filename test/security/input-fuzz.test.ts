@@ -14,6 +14,7 @@ import { writableFields } from '../../src/model/jsonschema.js';
 import type { ModelDef } from '../../src/model/types.js';
 import { ADMIN, backends, startTestServer, type Reply, type TestServer } from '../helpers/xos.js';
 import { RefPick, brokenEscape, encodeQuery, filterOp, filterValue, plausibleFilter, plausibleValue, toJsonText, weirdValue } from '../helpers/arbitraries.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 // One seed for the whole file: the properties share a server, so a case can depend on the rows
 // that earlier ones created, and replaying one property alone would not rebuild them.
@@ -60,13 +61,13 @@ for (const backend of backends) {
     // Rows of every model table and of the audit log, in one round trip.
     const census = async (m: ModelDef) => {
       const tables = models.map((x) => `(SELECT count(*) FROM "${x.table}")`).join(' + ');
-      const [r] = await s.store.db.query<{ own: number; all: number; audit: number }>(
+      const [r] = await dbOf(s.store).query<{ own: number; all: number; audit: number }>(
         `SELECT (SELECT count(*) FROM "${m.table}")::int AS own, (${tables})::int AS "all", (SELECT count(*) FROM audit_log)::int AS audit`,
       );
       return r;
     };
     const liveIds = async (m: ModelDef) =>
-      (await s.store.db.query<{ id: number }>(`SELECT id FROM "${m.table}" WHERE NOT deleted ORDER BY id`)).map((r) => Number(r.id));
+      (await dbOf(s.store).query<{ id: number }>(`SELECT id FROM "${m.table}" WHERE NOT deleted ORDER BY id`)).map((r) => Number(r.id));
     // The body's text, each RefPick turned into the id of a live row of the referenced model.
     const bodyText = async (m: ModelDef, b: Record<string, unknown>) => {
       const out: Record<string, unknown> = {};
@@ -158,7 +159,7 @@ for (const backend of backends) {
           // A live row of the model (not the admin we act as: a PATCH could lock us out).
           const ids = (await liveIds(m)).filter((id) => !(m.name === 'User' && id === adminId));
           const id = ids.length ? ids[pick % ids.length] : 2147483647; // none: a 404 is still an answer to check
-          const version = async () => (await s.store.db.query<{ version: number }>(`SELECT version FROM "${m.table}" WHERE id = $1`, [id]))[0]?.version;
+          const version = async () => (await dbOf(s.store).query<{ version: number }>(`SELECT version FROM "${m.table}" WHERE id = $1`, [id]))[0]?.version;
           const text = await bodyText(m, b);
           const before = { census: await census(m), version: await version() };
           const r = await s.call(ADMIN, 'PATCH', `/api/core/${m.plural}/${id}`, text);

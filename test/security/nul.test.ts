@@ -8,12 +8,13 @@ import { assertFieldError } from '../helpers/problem.js';
 import { model } from '../../src/model/registry.js';
 import { SYSTEM } from '../../src/store/repository.js';
 import { ValidationError } from '../../src/model/errors.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const NUL = /NUL character/;
 
 describe('NUL characters in input', () => {
   let s: TestServer;
-  const count = async (table: string) => Number((await s.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n);
+  const count = async (table: string) => Number((await dbOf(s.store).query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n);
   before(async () => {
     s = await startTestServer('pglite');
   });

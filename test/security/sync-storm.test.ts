@@ -12,6 +12,7 @@ import { openstackReconcilers } from '../../src/openstack/index.js';
 import { backoffSeconds } from '../../src/sync/status.js';
 import { CHANGES_CHANNEL } from '../../src/store/db.js';
 import { buildWorld, type World } from './world.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const SECONDS = Number(process.env.XOS_TEST_STORM_SECONDS ?? 300);
 const SETTLE = Math.min(60, SECONDS / 5); // long enough for every object to reach its steady error
@@ -71,7 +72,7 @@ describe('a dead controller does not make the synchronizer storm', { timeout: (S
     await w.grantSlice(member.id, slice.id, 'admin');
     const flavor = (await s.call(ADMIN, 'GET', '/api/core/flavors?name=m1.small')).body.items[0].id;
     await w.make('instances', { name: 'vm', slice: slice.id, deployment, image, flavor });
-    stopListening = await s.store.db.listen(CHANGES_CHANNEL, (payload) => {
+    stopListening = await dbOf(s.store).listen(CHANGES_CHANNEL, (payload) => {
       const n = JSON.parse(payload);
       notices.push({ key: `${n.model} ${n.id}`, at: Date.now(), op: n.op });
     });
@@ -116,7 +117,7 @@ describe('a dead controller does not make the synchronizer storm', { timeout: (S
     const retriesAtSettle = new Map<string, number>();
     for (const key of attempts.keys()) {
       const [name, id] = key.split(' ');
-      const [row] = await s.store.db.query<{ retry_count: number }>(`SELECT retry_count FROM "${tables[name]}" WHERE id = $1`, [Number(id)]);
+      const [row] = await dbOf(s.store).query<{ retry_count: number }>(`SELECT retry_count FROM "${tables[name]}" WHERE id = $1`, [Number(id)]);
       retriesAtSettle.set(key, Number(row?.retry_count ?? 0));
     }
     const settledAt = Date.now();

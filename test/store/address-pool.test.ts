@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { backends, openTestStore, type TestStore } from '../helpers/xos.js';
 import { model } from '../../src/model/registry.js';
 import { SYSTEM } from '../../src/store/repository.js';
-import { allocateAddress, poolFor, releaseAddresses } from '../../src/net/allocate.js';
 import { parseRanges, toInt } from '../../src/net/address-ranges.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 for (const backend of backends) {
   describe(`address pools on ${backend}`, () => {
@@ -48,16 +48,16 @@ for (const backend of backends) {
       assert.match((await fields({ cidr: 'fd00::/64' })).cidr, /IPv4 network/);
       assert.match((await fields({ deployment: null })).deployment, /exactly one of a deployment or a controller/);
       assert.match((await fields({ controller: ctl })).controller, /exactly one/);
-      const [{ n }] = await t.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM address_pools');
+      const [{ n }] = await dbOf(t.store).query<{ n: number }>('SELECT count(*)::int AS n FROM address_pools');
       assert.equal(n, 0);
     });
 
     test('50 concurrent requests on a 13-address pool: 13 distinct addresses inside the ranges, 37 say exhausted', async () => {
       const ranges = '10.0.2.3-10.0.2.8, 10.0.2.17, 10.0.2.19-10.0.2.24';
       const p = await pool({ name: 'ext-pool', ranges, gateway: '10.0.2.1' });
-      assert.equal((await poolFor(t.store, { id: ctl, deployment: dep }))?.id, p.id, 'the deployment pool serves its controllers');
+      assert.equal((await t.store.addresses.poolFor({ id: ctl, deployment: dep }))?.id, p.id, 'the deployment pool serves its controllers');
       const ids = await instances(50);
-      const results = await Promise.all(ids.map((instance) => allocateAddress(t.store, Number(p.id), { instance })));
+      const results = await Promise.all(ids.map((instance) => t.store.addresses.allocate(Number(p.id), { instance })));
       const given = results.filter((r) => r.ok).map((r) => (r as { address: string }).address);
       assert.equal(given.length, 13);
       assert.equal(new Set(given).size, 13, 'no address twice');
@@ -69,16 +69,16 @@ for (const backend of backends) {
 
       // Asking again gives the same address; releasing frees it for the next instance.
       const holder = ids[results.findIndex((r) => r.ok)];
-      const again = await allocateAddress(t.store, Number(p.id), { instance: holder });
+      const again = await t.store.addresses.allocate(Number(p.id), { instance: holder });
       assert.ok(again.ok && given.includes(again.address));
-      assert.deepEqual(await releaseAddresses(t.store, holder), [again.address]);
-      const next = await allocateAddress(t.store, Number(p.id), { instance: ids[results.findIndex((r) => !r.ok)] });
+      assert.deepEqual(await t.store.addresses.release(holder), [again.address]);
+      const next = await t.store.addresses.allocate(Number(p.id), { instance: ids[results.findIndex((r) => !r.ok)] });
       assert.ok(next.ok && next.address === again.address, JSON.stringify(next));
 
       // A pool in use cannot be deleted; a controller's own pool wins over its deployment's.
       await assert.rejects(t.store.delete(model('AddressPool'), Number(p.id), SYSTEM), /still used by/);
       const own = await pool({ name: 'own', deployment: null, controller: ctl, cidr: '192.0.2.0/24', ranges: '192.0.2.10-192.0.2.20' });
-      assert.equal((await poolFor(t.store, { id: ctl, deployment: dep }))?.id, own.id);
+      assert.equal((await t.store.addresses.poolFor({ id: ctl, deployment: dep }))?.id, own.id);
     });
   });
 }

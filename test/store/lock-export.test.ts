@@ -14,6 +14,7 @@ import { checkPassword } from '../../src/auth/credentials.js';
 import { createPgDatabase, openTestStore } from '../helpers/xos.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/api/runtime.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const run = promisify(execFile);
 const xos = path.resolve('bin/xos');
@@ -56,10 +57,10 @@ test('db export restores into PostgreSQL, and XOS runs on the result', { skip: p
     name: 'c', deployment: d.id, auth_url: 'https://keystone:5000/v3', admin_user: 'a', admin_password: 'pw', endpoint_rewrite: [{ from: '10.0.0.0/8', to: 'gw' }],
   }, SYSTEM);
   const chunks: string[] = [];
-  await exportSql(src.store.db, { write: (s: string) => chunks.push(s) } as unknown as NodeJS.WritableStream);
+  await exportSql(dbOf(src.store), { write: (s: string) => chunks.push(s) } as unknown as NodeJS.WritableStream);
   const counts = async (q: { query: (s: string) => Promise<unknown[]> }) =>
     Promise.all(['sites', 'users', 'slices', 'controllers', 'flavors', 'audit_log'].map(async (t) => ((await q.query(`SELECT count(*)::int AS n FROM ${t}`)) as { n: number }[])[0].n));
-  const before = await counts(src.store.db);
+  const before = await counts(dbOf(src.store));
   await src.close();
 
   const target = await createPgDatabase();
@@ -71,16 +72,16 @@ test('db export restores into PostgreSQL, and XOS runs on the result', { skip: p
     const config = loadConfig({ env: { XOS_DB_URL: target.url, XOS_SECURITY_SECRET_KEY: 'c'.repeat(64), XOS_DATA_DIR: '/nonexistent' } });
     const store = await openStore(config); // migrations recognised as applied; seeding finds everything
     try {
-      assert.deepEqual(await counts(store.db), before);
+      assert.deepEqual(await counts(dbOf(store)), before);
       assert.equal((await store.list(model('Slice'))).items[0].description, 'quote \' and \\ backslash\nnewline');
-      assert.ok(await checkPassword(store.db, 'u@obrien.org', 'password-123'), 'password hashes survive');
+      assert.ok(await checkPassword(store, 'u@obrien.org', 'password-123'), 'password hashes survive');
       const ctl = (await store.list(model('Controller'))).items[0];
       assert.deepEqual(ctl.endpoint_rewrite, [{ from: '10.0.0.0/8', to: 'gw' }]);
       assert.equal(store.secret((await store.raw(model('Controller'), Number(ctl.id)))!.admin_password), 'pw');
       const next = await store.create(model('Site'), { name: 'After', login_base: 'after' }, SYSTEM);
       assert.ok(Number(next.id) > Number(site.id), 'sequences continue after the restored ids');
     } finally {
-      await store.db.close();
+      await store.close();
     }
   } finally {
     await target.drop();

@@ -6,6 +6,7 @@ import { model } from '../../src/model/registry.js';
 import { SYSTEM, type Actor } from '../../src/store/repository.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../src/model/errors.js';
 import { CHANGES_CHANNEL } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const who: Actor = { id: null, email: 'test@example.com' };
 
@@ -45,7 +46,7 @@ for (const backend of backends) {
     });
 
     test('passwords are hashed and never presented', async () => {
-      const [row] = await t.store.db.query<{ password: string }>('SELECT password FROM users WHERE id = $1', [user.id]);
+      const [row] = await dbOf(t.store).query<{ password: string }>('SELECT password FROM users WHERE id = $1', [user.id]);
       assert.match(row.password, /^\$argon2id\$/);
       assert.ok(!('password' in user));
     });
@@ -179,7 +180,7 @@ for (const backend of backends) {
 
     test('every write emits a change notice after commit', async () => {
       const got: { model: string; id: number; op: string }[] = [];
-      const stop = await t.store.db.listen(CHANGES_CHANNEL, (p) => got.push(JSON.parse(p)));
+      const stop = await dbOf(t.store).listen(CHANGES_CHANNEL, (p) => got.push(JSON.parse(p)));
       const s = await t.store.create(model('Slice'), { name: 'princeton_notify', site: site.id }, who);
       await t.store.update(model('Slice'), Number(s.id), { description: 'd' }, who);
       await t.store.delete(model('Slice'), Number(s.id), who);

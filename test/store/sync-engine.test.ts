@@ -8,6 +8,7 @@ import { SYSTEM } from '../../src/store/repository.js';
 import { Engine } from '../../src/sync/engine.js';
 import { SyncError, type Outcome, type Reconciler } from '../../src/sync/types.js';
 import type { Row } from '../../src/model/types.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 type Script = (row: Row) => Promise<Outcome>;
 
@@ -39,7 +40,7 @@ for (const backend of backends) {
     let t: TestStore;
     before(async () => {
       t = await openTestStore(backend);
-      await t.store.db.query('UPDATE sites SET no_sync = true'); // the seeded site is not ours
+      await dbOf(t.store).query('UPDATE sites SET no_sync = true'); // the seeded site is not ours
     });
     after(() => t.close());
     const site = (login_base: string) => t.store.create(model('Site'), { name: login_base, login_base }, SYSTEM);
@@ -112,7 +113,7 @@ for (const backend of backends) {
       assert.equal(fb.backend_reason, 'unrecoverable');
       assert.equal(fb.next_retry, null);
       // time passes: the transient one is due again, the terminal one is not
-      await t.store.db.query("UPDATE sites SET next_retry = now() - interval '1 second' WHERE id = $1", [a.id]);
+      await dbOf(t.store).query("UPDATE sites SET next_retry = now() - interval '1 second' WHERE id = $1", [a.id]);
       await engine.scan();
       await engine.idle();
       assert.deepEqual(calls.sort(), ['reconcile broken', 'reconcile flaky', 'reconcile flaky']);
@@ -125,7 +126,7 @@ for (const backend of backends) {
       await engine.scan();
       await engine.idle();
       assert.equal(calls.filter((c) => c === 'reconcile broken').length, 2);
-      await t.store.db.query('UPDATE sites SET no_sync = true WHERE id = ANY($1)', [[a.id, b.id]]);
+      await dbOf(t.store).query('UPDATE sites SET no_sync = true WHERE id = ANY($1)', [[a.id, b.id]]);
     });
 
     test('a dependency that is not ready shows on the waiting row', async () => {
@@ -137,7 +138,7 @@ for (const backend of backends) {
       assert.equal(r.backend_status, '0 - Waiting for Controller 7 (cluster-a) to accept its credentials');
       assert.equal(r.backend_code, 0);
       assert.equal(r.backend_reason, 'dependency');
-      await t.store.db.query('UPDATE sites SET no_sync = true WHERE id = $1', [s.id]);
+      await dbOf(t.store).query('UPDATE sites SET no_sync = true WHERE id = $1', [s.id]);
     });
 
     test('a soft-deleted row is removed from the backend, then purged', async () => {
@@ -168,12 +169,12 @@ for (const backend of backends) {
       await until(async () => (await row(free.id)).backend_code === 1);
       assert.ok(calls.includes('reconcile stuck1'));
       assert.ok(!calls.includes('reconcile stuck2'), 'controller 1 works on one row at a time');
-      await t.store.db.query("UPDATE sites SET no_sync = true WHERE login_base LIKE 'stuck%'");
+      await dbOf(t.store).query("UPDATE sites SET no_sync = true WHERE login_base LIKE 'stuck%'");
     });
 
     test('two engines never work on the same row', async () => {
       const calls: string[] = [];
-      await t.store.db.query('UPDATE sites SET no_sync = true');
+      await dbOf(t.store).query('UPDATE sites SET no_sync = true');
       for (let i = 0; i < 20; i++) await site(`many${i}`);
       const slow: Script = async () => {
         await new Promise((r) => setTimeout(r, 5));

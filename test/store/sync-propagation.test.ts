@@ -12,6 +12,7 @@ import { Engine } from '../../src/sync/engine.js';
 import type { Outcome, Reconciler } from '../../src/sync/types.js';
 import type { Row } from '../../src/model/types.js';
 import { aggregateReconcilers } from '../../src/openstack/reconcilers/aggregate.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 type Call = { controller: number; value: unknown };
 
@@ -162,7 +163,7 @@ for (const backend of backends) {
       assert.deepEqual(links.map((l) => l.controller).sort(), [ids.c1, ids.c2].sort());
       assert.deepEqual(calls.map((c) => c.value), ['prop-img', 'prop-img']);
       // the image's roll-up waited 2 s for its links; as if that time had passed:
-      await t.store.db.query('UPDATE images SET next_retry = NULL WHERE id = $1', [img]);
+      await dbOf(t.store).query('UPDATE images SET next_retry = NULL WHERE id = $1', [img]);
       await settle(engine);
       assert.match(String((await raw('Image', img)).backend_status), /^1 - OK on c[12], c[12]$/);
 
@@ -177,7 +178,7 @@ for (const backend of backends) {
     test('a site deployment marks its site pending, a network joined to a slice the slice', async () => {
       await settle(new Engine(t.store, aggregateReconcilers().filter((r) => ['Site', 'Slice'].includes(r.model.name))));
       assert.ok(!pending(await raw('Site', ids.site)) && !pending(await raw('Slice', ids.slice)));
-      const synced = () => t.store.db.query('UPDATE sites SET enacted = updated WHERE id = $1', [ids.site]);
+      const synced = () => dbOf(t.store).query('UPDATE sites SET enacted = updated WHERE id = $1', [ids.site]);
       const sd = await create('SiteDeployment', { site: ids.site, deployment: ids.dep, controller: ids.c1 });
       assert.ok(pending(await raw('Site', ids.site)));
       await synced();
@@ -192,7 +193,7 @@ for (const backend of backends) {
       const [tpl] = (await t.store.list(model('NetworkTemplate'), { filters: { name: 'Private' } })).items;
       const other = await create('Slice', { name: 'prop_db', site: ids.site });
       const net = await create('Network', { name: 'prop-db-net', template: Number(tpl.id), owner: other, permit_all_slices: true });
-      await t.store.db.query('UPDATE slices SET enacted = updated WHERE id = $1', [ids.slice]);
+      await dbOf(t.store).query('UPDATE slices SET enacted = updated WHERE id = $1', [ids.slice]);
       await create('NetworkSlice', { network: net, slice: ids.slice });
       assert.ok(pending(await raw('Slice', ids.slice)));
     });
@@ -204,7 +205,7 @@ for (const backend of backends) {
     let t: TestStore;
     before(async () => {
       t = await openTestStore(backend);
-      await t.store.db.query('UPDATE sites SET no_sync = true'); // the seeded site is not ours
+      await dbOf(t.store).query('UPDATE sites SET no_sync = true'); // the seeded site is not ours
     });
     after(() => t.close());
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { buildServer } from '../../src/api/server.js';
 import { ensureUiBuilt } from './browser.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 const ALICE = { email: 'alice@example.com', password: 'alice-password-1' }; // admin of slice mysite_a only
 const RO = { email: 'ro@example.com', password: 'readonly-password-1' };
@@ -33,8 +34,8 @@ describe('UI routes', () => {
     const role = (await ok('GET', '/api/core/sliceroles?role=admin')).items[0].id;
     await ok('POST', '/api/core/sliceprivileges', { user: alice.id, slice: ids.a, role });
     await ok('POST', '/api/core/users', { ...RO, firstname: 'R', lastname: 'O', site: 1, is_readonly: true });
-    await s.store.db.query(`UPDATE slices SET backend_code = 2, backend_status = '2 - quota exceeded', last_sync = now() WHERE id = ANY($1)`, [[ids.a, ids.b]]);
-    await s.store.db.query(`UPDATE instances SET backend_code = 1 WHERE slice = $1`, [ids.a]);
+    await dbOf(s.store).query(`UPDATE slices SET backend_code = 2, backend_status = '2 - quota exceeded', last_sync = now() WHERE id = ANY($1)`, [[ids.a, ids.b]]);
+    await dbOf(s.store).query(`UPDATE instances SET backend_code = 1 WHERE slice = $1`, [ids.a]);
   });
   after(() => s?.close());
 
@@ -115,7 +116,7 @@ describe('UI routes', () => {
     const sd = (await ok('GET', '/api/core/sitedeployments?site=1&deployment=1')).items[0];
     await ok('PATCH', `/api/core/sitedeployments/${sd.id}`, { controller: ctl.id });
     const link = await ok('POST', '/api/core/controllersites', { controller: ctl.id, site: 1 });
-    await s.store.db.query(`UPDATE controller_sites SET backend_code = 2 WHERE id = $1`, [link.id]);
+    await dbOf(s.store).query(`UPDATE controller_sites SET backend_code = 2 WHERE id = $1`, [link.id]);
     const c = (await s.call(ADMIN, 'GET', '/api/stats')).body.controllers.find((x: { name: string }) => x.name === 'c1');
     assert.deepEqual(c.links, { pending: 0, ok: 0, error: 1 });
     assert.deepEqual(c.instances, { pending: 2, ok: 1, error: 0 });
@@ -123,10 +124,10 @@ describe('UI routes', () => {
   });
 
   test('retry now clears the backoff, keeps the version, is audited and announced', async () => {
-    await s.store.db.query(`UPDATE slices SET next_retry = now() + interval '1 hour', retry_count = 4 WHERE id = $1`, [ids.a]);
-    const [{ version }] = await s.store.db.query<{ version: number }>(`SELECT version FROM slices WHERE id = $1`, [ids.a]);
+    await dbOf(s.store).query(`UPDATE slices SET next_retry = now() + interval '1 hour', retry_count = 4 WHERE id = $1`, [ids.a]);
+    const [{ version }] = await dbOf(s.store).query<{ version: number }>(`SELECT version FROM slices WHERE id = $1`, [ids.a]);
     const notices: string[] = [];
-    const stop = await s.store.db.listen('xos_changes', (p) => notices.push(p));
+    const stop = await dbOf(s.store).listen('xos_changes', (p) => notices.push(p));
     try {
       const r = await s.call(ALICE, 'POST', `/api/core/slices/${ids.a}/retry`);
       assert.equal(r.status, 200, JSON.stringify(r.body));

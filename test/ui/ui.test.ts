@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN } from '../helpers/xos.js';
 import { ConsoleWatch, ensureUiBuilt, launch, login, newPage, serve, skipBrowser, unlabelledControls, type Served } from './browser.js';
+import { dbOf } from '../../src/store/inspect.js';
+import { CHANGES_CHANNEL } from '../../src/store/db.js';
 
 const PI = { email: 'pi@example.com', password: 'pi-password-1' };
 const RO = { email: 'readonly@example.com', password: 'readonly-password-1' };
@@ -28,7 +30,7 @@ describe('web UI', { skip: skipBrowser }, () => {
   const watch = new ConsoleWatch();
   const ids: Record<string, number> = {};
 
-  const sql = async (text: string, params: unknown[] = []) => s.store.db.query<Record<string, unknown>>(text, params);
+  const sql = async (text: string, params: unknown[] = []) => dbOf(s.store).query<Record<string, unknown>>(text, params);
   const api = async (method: string, url: string, body?: unknown) => {
     const r = await s.call(ADMIN, method, url, body);
     assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -38,7 +40,7 @@ describe('web UI', { skip: skipBrowser }, () => {
   // version (the ETag) stays, as it covers what people change.
   const syncWrite = async (model: string, table: string, id: number, set: string, params: unknown[] = []) => {
     const [row] = await sql(`UPDATE ${table} SET ${set} WHERE id = $1 RETURNING version`, [id, ...params]);
-    await s.store.notify(s.store.db, { model, id, op: 'sync', version: Number(row.version) });
+    await sql('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify({ model, id, op: 'sync', version: Number(row.version) })]);
   };
 
   before(async () => {

@@ -81,7 +81,7 @@ const specs: Spec[] = [
       const changed = new Date(n.updated as string).getTime();
       for (const p of await ctx.find('Port', { network: n.id }))
         if (p.last_sync != null && new Date(p.last_sync as string).getTime() < changed)
-          await ctx.setFields('Port', Number(p.id), { updated: new Date(), next_retry: null, retry_count: 0 });
+          await ctx.markDue('Port', Number(p.id));
     },
   },
   { model: 'Flavor' }, // checked, or created, on each cluster when an instance uses it
