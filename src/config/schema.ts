@@ -35,8 +35,6 @@ export const configSchema = {
   },
   nova: {
     ca_ssl_cert: { type: 'string', default: '', help: 'CA file trusted for every controller (in addition to its own bundle)' },
-    default_flavor: { type: 'string', default: 'm1.small', help: 'Flavor for instances that name none' },
-    default_security_group: { type: 'string', default: 'default', help: 'Security group given to servers' },
   },
   security: {
     secret_key: { type: 'string', default: '', secret: true, help: 'Key (64 hex characters) that encrypts cluster credentials' },

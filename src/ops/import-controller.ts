@@ -1,5 +1,5 @@
-// Importing a cluster (issue 3, "Onboarding"): what the cluster has becomes XOS rows, as the 2015
-// CloudLab recipe did by hand (xos-2015.md §7):
+// Importing a cluster: what the cluster has becomes XOS rows, as the original XOS's CloudLab
+// recipe did by hand:
 //   - a SiteDeployment binding (site, the controller's deployment, the controller), unless one
 //     already binds this controller;
 //   - a Node per compute host, named as Nova names it (instances are pinned with that name);

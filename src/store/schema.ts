@@ -102,7 +102,7 @@ for (const m of models) {
       extra.push(uniqueIndex(`${m.table}_${fs.join('_')}_key`).on(first, ...rest).where(live));
     }
     if (m.synced)
-      // The synchronizer's pending-work query reads only this partial index (DESIGN.md §5).
+      // The synchronizer's pending-work query reads only this partial index.
       extra.push(
         index(`${m.table}_pending_idx`)
           .on(t.next_retry)

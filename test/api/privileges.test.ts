@@ -1,5 +1,5 @@
 // Privileges through the API: every model × every role × every operation, against a hand-written
-// table of who may do what (reference §1.4, the intended semantics; not its listed bugs), then the
+// table of who may do what (the original XOS's intended semantics, not its known bugs), then the
 // field-level rules on User, the creator of slices and instances, and the deployment access list
 // on Instance create. One server and one fixture world for the whole file.
 import { after, before, describe, test } from 'node:test';
@@ -38,7 +38,7 @@ interface Expect {
   refersToHidden?: boolean;
 }
 const ALL = 'roadmin ro sadmin spi stech sliceadmin sliceaccess dadmin plain badmin root';
-// Slice A is seen by its members and by its site's admins and PIs (X15b added admins; #98).
+// Slice A is seen by its members and by its site's admins and PIs (the original XOS added the admins later).
 const SLICE_READERS = 'root roadmin sadmin spi sliceadmin sliceaccess';
 // can_update_slice: root, the creator, the site's admin or PI, a slice admin. "access" only SSHes in.
 const SLICE_WRITERS = 'root sadmin spi sliceadmin';
@@ -708,7 +708,7 @@ describe('Slice creator', () => {
     assert.equal((await api(ADMIN, 'PATCH', `/api/core/slices/${W.sliceA}`, { creator: uid.root })).status, 200);
   });
 
-  test('root may name a creator, who then sees and manages the slice (can_update_slice; #98)', async () => {
+  test('root may name a creator, who then sees and manages the slice (can_update_slice)', async () => {
     const made = await api(ADMIN, 'POST', '/api/core/slices', { name: uniq('mysite_forplain'), site: W.siteA, creator: uid.plain });
     assert.equal(made.status, 201, show(made));
     assert.equal(made.body.creator, uid.plain);
