@@ -25,6 +25,9 @@ export interface SyncWrite {
   retryInSeconds: number | null; // null: no retry scheduled (done, or waiting for a change)
   retryCount?: number; // unchanged when absent
   notify: boolean; // the reported state changed: tell the pages that show it
+  // The lease the outcome was reached under: when another worker has taken the row since (this
+  // one's lease ran out), the outcome is stale and is not written.
+  owner?: string;
 }
 
 // The store's own bookkeeping, which this part shares.
@@ -100,7 +103,8 @@ export class SyncState {
     ];
     if (w.enacted !== undefined) sets.push(sql`enacted = ${w.enacted}::timestamptz`);
     if (w.retryCount !== undefined) sets.push(sql`retry_count = ${w.retryCount}`);
-    const [r] = await this.run<{ version: number }>(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')} WHERE id = ${row.id} RETURNING version`);
+    const fence = w.owner === undefined ? sql`true` : sql`lease_owner IS NOT DISTINCT FROM ${w.owner}`;
+    const [r] = await this.run<{ version: number }>(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')} WHERE id = ${row.id} AND ${fence} RETURNING version`);
     if (r && w.notify) await this.core.notify(this.core.db, { model: m.name, id: Number(row.id), op: 'sync', version: Number(r.version) });
     return Boolean(r) && w.notify;
   }

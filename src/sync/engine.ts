@@ -129,7 +129,9 @@ export class Engine {
         for (const r of this.order) {
           const rows = await this.store.sync.claim(r.model, this.owner, this.opts.queuePerController, this.opts.leaseSeconds);
           claimed += rows.length;
-          for (const row of rows) await this.enqueue(r, row);
+          // A row this process still works on can come back when its lease ran out under load
+          // (the renewal waits behind a busy database): it stays with the worker that has it.
+          for (const row of rows) if (!this.held.get(r.model)?.has(Number(row.id))) await this.enqueue(r, row);
         }
       } while (this.rescan && !this.stopped);
     } catch (e) {
@@ -237,7 +239,7 @@ export class Engine {
     });
     try {
       let changed = true;
-      const write = (o: Outcome) => this.store.sync.writeOutcome(r.model, row, outcomeWrite(r.model, row, o, this.opts.backoff));
+      const write = (o: Outcome) => this.store.sync.writeOutcome(r.model, row, { ...outcomeWrite(r.model, row, o, this.opts.backoff), owner: this.owner });
       if (row.deleted && outcome.kind === 'done') {
         if (await this.store.sync.purge(r.model, row)) await this.wakeReferenced(r.model, row);
         else changed = await write({ kind: 'waiting', on: 'the rows that refer to it to be removed' });

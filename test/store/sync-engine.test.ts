@@ -191,6 +191,40 @@ for (const backend of backends) {
       assert.equal(new Set(calls).size, 20, 'each row exactly once');
     });
 
+    test('a reconcile that outlives its lease is not started twice, and an outcome reached under a lost lease is not written', async () => {
+      const calls: string[] = [];
+      const slow: Script = async () => {
+        await new Promise((r) => setTimeout(r, 2500));
+        return { kind: 'done', message: 'slow but done' };
+      };
+      const s1 = await site('outlives');
+      const engine = new Engine(t.store, [siteReconciler(new Map([['outlives', slow]]), calls)], { leaseSeconds: 1, tickMs: 100 });
+      await engine.start();
+      try {
+        // The lease (1 s) runs out twice while the reconcile runs; the heartbeat cannot save it
+        // when the row is released meanwhile, as a busy database would delay it.
+        await new Promise((r) => setTimeout(r, 300));
+        await dbOf(t.store).query('UPDATE sites SET lease_until = now() - interval \'1 second\' WHERE id = $1', [s1.id]);
+        await new Promise((r) => setTimeout(r, 500));
+        await until(async () => (await row(s1.id)).backend_code === 1, 10_000);
+        assert.deepEqual(calls, ['reconcile outlives'], 'reconciled once');
+      } finally {
+        await engine.stop();
+      }
+      // Another worker took the row while this one reconciled: this one's outcome is stale.
+      const s2 = await site('taken');
+      const taker: Script = async () => {
+        await dbOf(t.store).query(`UPDATE sites SET lease_owner = 'another-worker' WHERE id = $1`, [s2.id]);
+        return { kind: 'error', message: 'stale news', reason: 'transient' };
+      };
+      const e2 = new Engine(t.store, [siteReconciler(new Map([['taken', taker]]), [])]);
+      await e2.scan();
+      await e2.idle();
+      const r2 = await row(s2.id);
+      assert.equal(r2.backend_status, '0 - Provisioning in progress', 'the stale outcome was not written');
+      assert.equal(r2.lease_owner, 'another-worker');
+    });
+
     test('a change notice wakes a running engine within milliseconds', async () => {
       const calls: { at: number; site: string }[] = [];
       const r = siteReconciler(new Map(), []);
