@@ -7,6 +7,7 @@
 //   Rows['Slice']    = { id: number; created: Date; ...; site: number; description: string | null; ... }
 //   ApiRows['Slice'] = { id: number; created: string; ...; site: number; description: string | null; ... }
 import type { FieldDef } from './types.js';
+import type { syncFields } from './common.js';
 import type * as infrastructure from './models/infrastructure.js';
 import type * as tenancy from './models/tenancy.js';
 import type * as compute from './models/compute.js';
@@ -95,3 +96,6 @@ export type ApiRows = { [N in ModelName]: ApiRow<ModelOf<N>['fields']> };
 
 // Field names of a model, for code that names fields (filters, look-ups).
 export type FieldName<N extends ModelName> = keyof ModelOf<N>['fields'] & string;
+
+// The synchronizer's bookkeeping that every synced row carries (common.ts syncFields).
+export type SyncState = StoredRow<typeof syncFields>;

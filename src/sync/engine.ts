@@ -189,7 +189,7 @@ export class Engine {
         release: (instance, network) => releaseAddresses(this.store, instance, network),
       },
       log: this.log,
-    };
+    } as SyncContext;
   }
 
   private async renew() {
