@@ -7,7 +7,7 @@
 //   Rows['Slice']    = { id: number; created: Date; ...; site: number; description: string | null; ... }
 //   ApiRows['Slice'] = { id: number; created: string; ...; site: number; description: string | null; ... }
 import type { FieldDef } from './types.js';
-import type { syncFields } from './common.js';
+import type { baseFields, syncFields } from './common.js';
 import type * as infrastructure from './models/infrastructure.js';
 import type * as tenancy from './models/tenancy.js';
 import type * as compute from './models/compute.js';
@@ -99,3 +99,11 @@ export type FieldName<N extends ModelName> = keyof ModelOf<N>['fields'] & string
 
 // The synchronizer's bookkeeping that every synced row carries (common.ts syncFields).
 export type SyncState = StoredRow<typeof syncFields>;
+
+// For code that handles rows of any model (the web UI's generic pages): the record keeping every
+// row has, and the synchronizer's fields, as the API shows them.
+export type ApiRecord = ApiRow<typeof baseFields>;
+export type ApiSyncState = ApiRow<typeof syncFields>;
+
+// Rows by their URL name ('slices'), for clients of the API.
+export type ApiRowsByPlural = { [P in Plural]: ApiRows[ModelNamed<P>] };
