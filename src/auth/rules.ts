@@ -4,6 +4,7 @@
 // - changes rows when the write rule grants it on the row before and after the change.
 import { model as modelNamed } from '../model/registry.js';
 import type { ModelContext, ModelDef, Row } from '../model/types.js';
+import type { ModelName } from '../model/rows.js';
 import { ForbiddenError } from '../model/errors.js';
 import { ident, raw, sql, type Frag } from '../store/sql.js';
 import type { Authorize } from '../store/repository.js';
@@ -76,7 +77,7 @@ async function follow(m: ModelDef, row: Row, path: string, ctx: ModelContext): P
   if (v == null) return null;
   if (!rest.length) return Number(v);
   const target = modelNamed(m.fields[head].ref!);
-  const next = await ctx.get(target.name, Number(v));
+  const next = await ctx.get(target.name as ModelName, Number(v));
   return next ? follow(target, next, rest.join('.'), ctx) : null;
 }
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import type { Row } from '../model/types.js';
+import type { ApiRows } from '../model/rows.js';
 import { api, type Connection } from './client.js';
 
 interface ImportItem {
@@ -49,21 +50,21 @@ function rewrites(rules: string[]) {
 async function deploymentId(c: Connection, given: string | undefined): Promise<number> {
   if (given && /^\d+$/.test(given)) return Number(given);
   if (given) {
-    const r = await api<{ items: Row[] }>(c, 'GET', `/api/core/deployments?name=${encodeURIComponent(given)}`);
+    const r = await api<{ items: ApiRows['Deployment'][] }>(c, 'GET', `/api/core/deployments?name=${encodeURIComponent(given)}`);
     if (!r.items.length) throw new Error(`--deployment: no deployment named "${given}" (xos list deployments)`);
-    return Number(r.items[0].id);
+    return r.items[0].id;
   }
-  const r = await api<{ items: Row[]; total: number }>(c, 'GET', '/api/core/deployments?limit=20');
-  if (r.total === 1) return Number(r.items[0].id);
+  const r = await api<{ items: ApiRows['Deployment'][]; total: number }>(c, 'GET', '/api/core/deployments?limit=20');
+  if (r.total === 1) return r.items[0].id;
   if (!r.total) throw new Error('there is no deployment to add the controller to: create one first (xos create deployment name=…)');
   throw new Error(`give --deployment: there are ${r.total} deployments (${r.items.map((d) => `${d.id} ${d.name}`).join(', ')}${r.total > r.items.length ? ', …' : ''})`);
 }
 
 async function controllerId(c: Connection, given: string): Promise<number> {
   if (/^\d+$/.test(given)) return Number(given);
-  const r = await api<{ items: Row[] }>(c, 'GET', `/api/core/controllers?name=${encodeURIComponent(given)}`);
+  const r = await api<{ items: ApiRows['Controller'][] }>(c, 'GET', `/api/core/controllers?name=${encodeURIComponent(given)}`);
   if (!r.items.length) throw new Error(`no controller named "${given}" that you may see (xos list controllers)`);
-  return Number(r.items[0].id);
+  return r.items[0].id;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,7 +113,7 @@ export function addControllerCommands(program: Command, conn: () => Connection) 
       const waitSeconds = o.wait === false ? 0 : Number(o.wait);
       if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new Error(`--wait: "${o.wait}" is not a number of seconds`);
       const say = (line: string) => (o.json ? process.stderr : process.stdout).write(line + '\n');
-      let row = await api<Row>(c, 'POST', '/api/core/controllers', body);
+      let row = await api<ApiRows['Controller']>(c, 'POST', '/api/core/controllers', body);
       say(`created controller ${row.id} (${row.name})`);
       if (waitSeconds === 0) {
         if (o.json) console.log(JSON.stringify(row, null, 2));
@@ -122,13 +123,13 @@ export function addControllerCommands(program: Command, conn: () => Connection) 
       say(`checking the connection to ${row.auth_url} …`);
       const deadline = Date.now() + waitSeconds * 1000;
       let shown = '';
-      while (Number(row.backend_code) === 0 && Date.now() < deadline) {
-        if (row.backend_status !== shown) say(`  ${(shown = String(row.backend_status))}`);
+      while (row.backend_code === 0 && Date.now() < deadline) {
+        if (row.backend_status !== shown) say(`  ${(shown = row.backend_status)}`);
         await sleep(500);
-        row = await api<Row>(c, 'GET', `/api/core/controllers/${row.id}`);
+        row = await api<ApiRows['Controller']>(c, 'GET', `/api/core/controllers/${row.id}`);
       }
       if (o.json) console.log(JSON.stringify(row, null, 2));
-      const code = Number(row.backend_code);
+      const code = row.backend_code;
       if (code === 1) {
         say(`controller ${row.name}: ${row.backend_status}`);
         if (!o.json) say(`next: xos controller import ${row.name}`);

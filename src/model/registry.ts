@@ -4,6 +4,7 @@ import * as compute from './models/compute.js';
 import * as networking from './models/networking.js';
 import * as controllers from './models/controllers.js';
 import type { ModelDef } from './types.js';
+import type { ModelName } from './rows.js';
 import { baseFields, syncFields } from './common.js';
 
 // Every model, in an order where references point backwards where they can (the dependency order
@@ -39,6 +40,9 @@ for (const m of models) {
 }
 const byPlural = new Map(models.map((m) => [m.plural, m]));
 
+// By a literal name, a definition that says which model it is (what Reconciler<'Slice'> checks).
+export function model<N extends ModelName>(name: N): ModelDef & { name: N };
+export function model(name: string): ModelDef;
 export function model(name: string): ModelDef {
   const m = byName.get(name);
   if (!m) throw new Error(`unknown model ${name}`);

@@ -1,3 +1,5 @@
+import type { ModelName, Rows } from './rows.js';
+
 // The vocabulary of model definitions. A model is data: the store derives its table, the API its
 // routes and JSON schemas, the UI its forms, and auth its row filters from one ModelDef.
 
@@ -69,26 +71,16 @@ export interface FieldError {
   message: string;
 }
 
+// A row of some model, when which one is known only at run time (the store, the API). Code that
+// knows the model uses Rows[name] from rows.ts instead.
 export type Row = Record<string, unknown>;
 
 // What a validator may look up: live rows of other models, by id, and how many live rows match
 // some values (`except`: leave this id out).
 export interface ModelContext {
-  get(model: string, id: number): Promise<Row | null>;
-  count(model: string, where: Row, except?: number): Promise<number>;
+  get<M extends ModelName>(model: M, id: number): Promise<Rows[M] | null>;
+  count<M extends ModelName>(model: M, where: Partial<Rows[M]>, except?: number): Promise<number>;
 }
-
-// Cross-field rules that a schema cannot express. `values` is the whole row as it would be after
-// the write; `before` is null on create.
-export type Validator = (values: Row, before: Row | null, ctx: ModelContext) => Promise<FieldError[]> | FieldError[];
-
-// Fields the server fills from others (Node.site from its site_deployment).
-export type Deriver = (values: Row, ctx: ModelContext) => Promise<Row>;
-
-// An invariant over the whole table that a write must keep (there is always an administrator).
-// `after` is null on delete. It returns why the write would break it (a 409), or null. Guards of
-// one model run one transaction at a time, so two writes cannot each rely on the other's row.
-export type Guard = (after: Row | null, before: Row | null, ctx: ModelContext) => Promise<string | null>;
 
 export type NavGroup = 'Infrastructure' | 'Tenancy' | 'Compute' | 'Networking' | 'Controllers';
 
@@ -103,9 +95,18 @@ export interface ModelDef {
   uniqueTogether?: readonly (readonly string[])[];
   read: ReadRule;
   write: WriteRule;
-  validate?: Validator;
-  derive?: Deriver;
-  guard?: Guard;
+  // Written as methods, not function-typed properties: a definition's own rules take that model's
+  // typed values (define.ts), and method parameters let such a definition still be a ModelDef.
+  //
+  // Cross-field rules that a schema cannot express. `values` is the whole row as it would be
+  // after the write; `before` is null on create.
+  validate?(values: Row, before: Row | null, ctx: ModelContext): Promise<FieldError[]> | FieldError[];
+  // Fields the server fills from others (Node.site from its site_deployment).
+  derive?(values: Row, ctx: ModelContext): Promise<Row>;
+  // An invariant over the whole table that a write must keep (there is always an administrator).
+  // `after` is null on delete. It returns why the write would break it (a 409), or null. Guards
+  // of one model run one transaction at a time, so two writes cannot each rely on the other's row.
+  guard?(after: Row | null, before: Row | null, ctx: ModelContext): Promise<string | null>;
   grantsTo?: string; // rows of this model give privileges to the user in this field
   rollsUpTo?: string; // a link row's state is part of the status of the row this field names
   // Rows of other models that are part of this row's desired state (an ImageDeployment says in

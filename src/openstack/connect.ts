@@ -1,10 +1,10 @@
 // One OpenStack client per controller, built from its row (credentials decrypted only here) and
 // rebuilt when the row changes.
 import { OpenStackClient, type EndpointRewriteRule, type RequestEvent } from './client/index.js';
-import type { Row } from '../model/types.js';
+import type { Rows } from '../model/rows.js';
 import { SyncError, type SyncContext } from '../sync/types.js';
 
-const cache = new Map<number, { version: unknown; client: OpenStackClient }>();
+const cache = new Map<number, { version: number; client: OpenStackClient }>();
 
 export interface ConnectOptions {
   caFile?: string; // [nova] ca_ssl_cert: trusted for every controller
@@ -12,8 +12,15 @@ export interface ConnectOptions {
   onRequest?: (e: RequestEvent) => void; // after every OpenStack HTTP attempt (metrics, tests)
 }
 
-export function clientFor(controller: Row, ctx: SyncContext, opts: ConnectOptions = {}, scope?: { projectId: string }): OpenStackClient {
-  const id = Number(controller.id);
+// What a client is made from: the controller's endpoint, account and row version.
+export type ControllerAccess = Pick<
+  Rows['Controller'],
+  'id' | 'version' | 'name' | 'auth_url' | 'admin_user' | 'admin_password' | 'admin_tenant' | 'domain' | 'region' | 'ca_bundle' | 'endpoint_rewrite'
+>;
+
+// Of the synchronizer's context it needs only secret() (the inventory of an import has no more).
+export function clientFor(controller: ControllerAccess, ctx: Pick<SyncContext, 'secret'>, opts: ConnectOptions = {}, scope?: { projectId: string }): OpenStackClient {
+  const id = controller.id;
   const key = scope ? undefined : cache.get(id);
   if (key && key.version === controller.version) return key.client;
   const password = ctx.secret(controller.admin_password);
@@ -23,18 +30,18 @@ export function clientFor(controller: Row, ctx: SyncContext, opts: ConnectOption
     throw new SyncError(`controller ${controller.name} has no admin password (it is cleared when the endpoint or account changes); set admin_password`, 'configuration', null, true);
   const rules = (Array.isArray(controller.endpoint_rewrite) ? controller.endpoint_rewrite : []) as EndpointRewriteRule[];
   const client = new OpenStackClient({
-    authUrl: String(controller.auth_url),
+    authUrl: controller.auth_url,
     credentials: {
       type: 'password',
-      username: String(controller.admin_user),
+      username: controller.admin_user,
       password,
-      userDomainName: String(controller.domain ?? 'Default'),
+      userDomainName: controller.domain ?? 'Default',
       ...(scope
         ? { projectId: scope.projectId }
-        : { projectName: String(controller.admin_tenant ?? 'admin'), projectDomainName: String(controller.domain ?? 'Default') }),
+        : { projectName: controller.admin_tenant ?? 'admin', projectDomainName: controller.domain ?? 'Default' }),
     },
-    region: controller.region ? String(controller.region) : undefined,
-    caBundle: controller.ca_bundle ? String(controller.ca_bundle) : undefined,
+    region: controller.region || undefined,
+    caBundle: controller.ca_bundle || undefined,
     endpointRewrites: rules,
     timeoutMs: opts.timeoutMs ?? 30_000,
     onRequest: opts.onRequest,
@@ -45,8 +52,8 @@ export function clientFor(controller: Row, ctx: SyncContext, opts: ConnectOption
 }
 
 // Clients scoped to a slice's project (servers and networks are created in it).
-const scoped = new Map<string, { version: unknown; client: OpenStackClient }>();
-export function projectClient(controller: Row, projectId: string, ctx: SyncContext, opts: ConnectOptions = {}): OpenStackClient {
+const scoped = new Map<string, { version: number; client: OpenStackClient }>();
+export function projectClient(controller: ControllerAccess, projectId: string, ctx: Pick<SyncContext, 'secret'>, opts: ConnectOptions = {}): OpenStackClient {
   const k = `${controller.id}:${projectId}`;
   const hit = scoped.get(k);
   if (hit && hit.version === controller.version) return hit.client;

@@ -4,24 +4,26 @@
 // every project. Crash safety stays with the metadata search: it runs whenever there is no
 // recorded id or the recorded server is gone, which is the case after a crash between the
 // create and the database write. A server still building is looked at less often as it ages.
-import type { Row } from '../model/types.js';
+import type { Rows } from '../model/rows.js';
 import { collect, OpenStackError, type OpenStackClient, type Server } from './client/index.js';
 
 const flavorIds = new Map<string, string>();
+type ControllerKey = Pick<Rows['Controller'], 'id' | 'auth_url'>;
+type FlavorSpec = Pick<Rows['Flavor'], 'name' | 'vcpus' | 'ram_mb' | 'disk_gb'>;
 // A controller row may be pointed at another cluster later: its auth URL is part of the key.
-const flavorKey = (controller: Row, flavor: Row) => JSON.stringify([controller.id, controller.auth_url, flavor.name]);
+const flavorKey = (controller: ControllerKey, flavor: FlavorSpec) => JSON.stringify([controller.id, controller.auth_url, flavor.name]);
 
-async function lookUpFlavor(cloud: OpenStackClient, f: Row): Promise<string> {
+async function lookUpFlavor(cloud: OpenStackClient, f: FlavorSpec): Promise<string> {
   const hit = (await collect(cloud.compute.flavors.list())).find((x) => x.name === f.name);
   if (hit) return hit.id;
-  const made = await cloud.compute.flavors.create({ name: String(f.name), vcpus: Number(f.vcpus), ram: Number(f.ram_mb), disk: Number(f.disk_gb) });
+  const made = await cloud.compute.flavors.create({ name: f.name, vcpus: f.vcpus, ram: f.ram_mb, disk: f.disk_gb });
   return made.id;
 }
 
 // Calls `use` with the Nova id of `flavor` on this controller. A remembered id that Nova rejects
 // (404 or 400: the flavor was deleted or replaced there) is forgotten and looked up again, and
 // `use` runs once more: a rejected request made nothing, so repeating it is safe.
-export async function withFlavorId<T>(cloud: OpenStackClient, controller: Row, flavor: Row, use: (id: string) => Promise<T>): Promise<T> {
+export async function withFlavorId<T>(cloud: OpenStackClient, controller: ControllerKey, flavor: FlavorSpec, use: (id: string) => Promise<T>): Promise<T> {
   const key = flavorKey(controller, flavor);
   const known = flavorIds.get(key);
   if (known) {
@@ -39,10 +41,10 @@ export async function withFlavorId<T>(cloud: OpenStackClient, controller: Row, f
 
 // The server XOS recorded (`id`), while it exists and still carries the instance's xos-id;
 // null otherwise, and the caller searches by metadata.
-export async function recordedServer(admin: OpenStackClient, id: unknown, xosId: string): Promise<Server | null> {
+export async function recordedServer(admin: OpenStackClient, id: string | null, xosId: string): Promise<Server | null> {
   if (!id) return null;
   try {
-    const s = await admin.compute.servers.get(String(id));
+    const s = await admin.compute.servers.get(id);
     return s.status !== 'DELETED' && s.metadata?.['xos-id'] === xosId ? s : null;
   } catch (e) {
     if (e instanceof OpenStackError && e.status === 404) return null;

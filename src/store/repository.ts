@@ -4,6 +4,7 @@
 import { checkInput } from '../model/jsonschema.js';
 import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model/registry.js';
 import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
+import type { Rows } from '../model/rows.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { NUL_MESSAGE } from '../model/nul.js';
 import { CHANGES_CHANNEL, openDb, type Db, type OpenOptions, type Queryable } from './db.js';
@@ -172,7 +173,7 @@ export class Store {
       get: async (name, id) => {
         if (!Number.isInteger(id)) return null;
         const m = modelNamed(name);
-        const [row] = await this.run(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ${id} AND deleted = false`);
+        const [row] = await this.run<Rows[typeof name]>(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ${id} AND deleted = false`);
         return row ?? null;
       },
       count: async (name, where, except) => {

@@ -171,7 +171,7 @@ export class Engine {
         release: (instance, network) => this.store.addresses.release(instance, network),
       },
       log: this.log,
-    };
+    } as SyncContext;
   }
 
   private async renew() {

@@ -1,6 +1,7 @@
 // What the engine needs from a backend: one reconciler per synced model. Reconcilers are
 // level-based and idempotent: they read what the cluster has and make it match the row.
 import type { ModelDef, Row } from '../model/types.js';
+import type { ModelName, Rows } from '../model/rows.js';
 import type { Allocation, Holder } from '../store/addresses.js';
 
 export type Reason = 'transient' | 'configuration' | 'unrecoverable' | 'dependency';
@@ -12,37 +13,53 @@ export type Outcome =
   | { kind: 'waiting'; on: string; failed?: boolean } // a dependency is not ready yet (or failed): "ControllerSlice 4 (mysite_web on c1)"
   | { kind: 'error'; message: string; reason: Reason; requestId?: string | null; terminal?: boolean };
 
+// Values of a row to match or to set: field names and value types of model M.
+export type Where<M extends ModelName> = Partial<Rows[M]>;
+
 export interface SyncContext {
   // Live (or, for deletions, any) rows of other models, by id.
-  get(model: string, id: number): Promise<Row | null>;
-  find(model: string, where: Row): Promise<Row[]>; // live rows only
+  get<M extends ModelName>(model: M, id: number): Promise<Rows[M] | null>;
+  find<M extends ModelName>(model: M, where: Where<M>): Promise<Rows[M][]>; // live rows only
   // The live row with these values, created (as XOS itself) when there is none: how the
   // synchronizer adds the link rows a controller needs.
-  ensure(model: string, values: Row): Promise<Row>;
+  ensure<M extends ModelName>(model: M, values: Where<M>): Promise<Rows[M]>;
   secret(stored: unknown): string | null;
   encrypt(plain: string): string;
   // Record what the backend reports on a row (addresses, ids) without touching its desired state.
-  setFields(model: string, id: number, fields: Row): Promise<void>;
+  setFields<M extends ModelName>(model: M, id: number, fields: Where<M>): Promise<void>;
   // A row whose inputs changed though it did not (a Port whose network's forwarded ports did) is
   // due again at once, as if it had changed itself.
-  markDue(model: string, id: number): Promise<void>;
+  markDue(model: ModelName, id: number): Promise<void>;
   // Public addresses from XOS's address pools: the pool that serves a controller, an address for
   // a holder (the same one again when it asks twice), and giving them back once the cloud no
   // longer uses them.
   addresses: {
-    poolFor(controller: Row): Promise<Row | null>;
+    poolFor(controller: Pick<Rows['Controller'], 'id' | 'deployment'>): Promise<Rows['AddressPool'] | null>;
     allocate(poolId: number, holder: Holder): Promise<Allocation>;
     release(instance: number, network?: number | null): Promise<string[]>;
   };
   log: (msg: string, extra?: Row) => void;
 }
 
-export interface Reconciler {
-  model: ModelDef;
+// Reconciler<'Slice'> reconciles Slice rows. A bare Reconciler is the reconciler of some model,
+// as the engine holds them: any Reconciler<M> is one.
+export type Reconciler<M extends ModelName = never> = [M] extends [never] ? SomeReconciler : ModelReconciler<M>;
+
+export interface ModelReconciler<M extends ModelName> {
+  model: ModelDef & { name: M };
   // The controller a row belongs to, so that one dead cluster never holds up the others.
+  controllerOf?(row: Rows[M], ctx: SyncContext): Promise<number | null>;
+  reconcile(row: Rows[M], ctx: SyncContext): Promise<Outcome>;
+  // Remove the backend resources of a soft-deleted row; "done" lets the engine purge the row.
+  remove(row: Rows[M], ctx: SyncContext): Promise<Outcome>;
+}
+
+// Methods (not function-typed properties), so that a ModelReconciler, which takes only its own
+// model's rows, is one.
+export interface SomeReconciler {
+  model: ModelDef;
   controllerOf?(row: Row, ctx: SyncContext): Promise<number | null>;
   reconcile(row: Row, ctx: SyncContext): Promise<Outcome>;
-  // Remove the backend resources of a soft-deleted row; "done" lets the engine purge the row.
   remove(row: Row, ctx: SyncContext): Promise<Outcome>;
 }
 

@@ -10,6 +10,7 @@ import { model } from '../../src/model/registry.js';
 import { SYSTEM } from '../../src/store/repository.js';
 import { Engine } from '../../src/sync/engine.js';
 import type { Outcome, Reconciler } from '../../src/sync/types.js';
+import type { ModelName } from '../../src/model/rows.js';
 import type { Row } from '../../src/model/types.js';
 import { aggregateReconcilers } from '../../src/openstack/reconcilers/aggregate.js';
 import { dbOf } from '../../src/store/inspect.js';
@@ -17,7 +18,7 @@ import { dbOf } from '../../src/store/inspect.js';
 type Call = { controller: number; value: unknown };
 
 // A link reconciler that records what it saw of its parent and then does what `outcome` says.
-function linkReconciler(name: string, parent: string, field: string, seen: (row: Row, parentRow: Row | null) => unknown, calls: Call[], outcome = async (): Promise<Outcome> => ({ kind: 'done' })): Reconciler {
+function linkReconciler(name: string, parent: ModelName, field: string, seen: (row: Row, parentRow: Row | null) => unknown, calls: Call[], outcome = async (): Promise<Outcome> => ({ kind: 'done' })): Reconciler {
   return {
     model: model(name),
     controllerOf: async (row) => Number(row.controller),

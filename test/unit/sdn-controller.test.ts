@@ -25,26 +25,27 @@ test('the SDN controller: its server, its address once ACTIVE, whether it came u
     metadata: { 'xos-id': 'controllernetwork/7', 'xos-network': 'web-ovx', 'xos-booted': '1000' },
     key_name: 'ops-key',
   });
-  assert.equal('key_name' in sdnServerBody({ link: { id: 7 }, net: { name: 'x' }, template: {}, netId: 'n', imageId: 'i', flavorId: 'f', now: 0 }), false);
+  assert.equal('key_name' in sdnServerBody({ link: { id: 7 }, net: { name: 'x' }, template: { controller_key_name: null }, netId: 'n', imageId: 'i', flavorId: 'f', now: 0 }), false);
   const server = (status: string, addresses: Server['addresses'] = {}) => ({ status, addresses, metadata: body.metadata, created: '2026-01-01T00:00:00Z' }) as unknown as Server;
   assert.equal(sdnAddress(server('BUILD', { 'web-ovx': [{ addr: '10.0.7.3', version: 4 }] }), { name: 'web-ovx' }), null, 'not before it runs');
   assert.equal(sdnAddress(server('ACTIVE', { 'web-ovx': [{ addr: 'fd00::3', version: 6 }, { addr: '10.0.7.3', version: 4 }] }), { name: 'web-ovx' }), '10.0.7.3');
   assert.equal(sdnAddress(server('ACTIVE'), { name: 'web-ovx' }), null);
   const net = { name: 'web-ovx' };
+  const fresh = { controller_instance_id: null, controller_url: null }; // a link without a controller yet
   const on = { 'web-ovx': [{ addr: '10.0.7.3', version: 4 as const }] };
   const at = (status: string, created: string, updated: string, metadata: Record<string, string> = body.metadata) =>
     ({ id: 's1', status, addresses: status === 'ACTIVE' ? on : {}, metadata, created, updated }) as unknown as Server;
   // running with an address: in time when Nova made it ACTIVE within the timeout
-  assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:04Z'), net, {}, 30, 999_999), { ready: '10.0.7.3' });
-  assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:04Z'), net, {}, 1, 0), { late: true });
+  assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:04Z'), net, fresh, 30, 999_999), { ready: '10.0.7.3' });
+  assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:04Z'), net, fresh, 1, 0), { late: true });
   // once taken as the controller, it stays it (a later `updated` is no reason to drop it)
   assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'), net, { controller_instance_id: 's1', controller_url: 'tcp:10.0.7.3:6633' }, 30, 0), {
     ready: '10.0.7.3',
   });
   // not running yet: the time left since XOS asked for it, else since Nova made it
-  assert.deepEqual(sdnVerdict(at('BUILD', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), net, {}, 30, 21_000), { waitMs: 10_000 });
-  assert.deepEqual(sdnVerdict(at('BUILD', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), net, {}, 30, 31_001), { late: true });
+  assert.deepEqual(sdnVerdict(at('BUILD', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), net, fresh, 30, 21_000), { waitMs: 10_000 });
+  assert.deepEqual(sdnVerdict(at('BUILD', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), net, fresh, 30, 31_001), { late: true });
   const created = Date.parse('2026-01-01T00:00:00Z');
-  assert.deepEqual(sdnVerdict(at('BUILD', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', {}), net, {}, 30, created + 5_000), { waitMs: 25_000 });
+  assert.deepEqual(sdnVerdict(at('BUILD', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', {}), net, fresh, 30, created + 5_000), { waitMs: 25_000 });
   assert.equal(controllerUrl('10.0.7.3', 6633), 'tcp:10.0.7.3:6633');
 });

@@ -1,16 +1,30 @@
 // The XOS REST API as the UI uses it: cookie session, CSRF header on writes, problem+json errors
 // with per-field messages.
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Row = Record<string, any>;
+import type { ApiRecord, ApiRowsByPlural, ApiSyncState, Plural } from '../../src/model/rows';
+
+// A row of a model the page knows by name ('slices'): its fields with their types, derived from
+// the model definitions the server uses (type-only: nothing of the server is bundled).
+export type RowOf<P extends Plural> = ApiRowsByPlural[P];
+
+// A row of a model known only at run time (the pages for any model): what every row has, the
+// synchronizer's fields where the model has them, and any other field to be looked at first.
+export type Row = ApiRecord & Partial<ApiSyncState> & { [field: string]: unknown };
+
+// A row read for a model known only at run time (a generic page), as the row of `plural` when
+// that is the model.
+export const isRowOf = <P extends Plural>(model: { plural: string }, plural: P, _row: Row): _row is Row & RowOf<P> => model.plural === plural;
+
+// A plural given as a string variable (a page for any model). A literal must be a model's.
+type AnyPlural<S extends string> = string extends S ? S : never;
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
-export interface ListResult {
-  items: Row[];
+export interface ListResult<R = Row> {
+  items: R[];
   total: number;
   next: string | null;
 }
@@ -89,7 +103,7 @@ export function qs(q: Query): string {
 const core = (plural: string) => `/api/core/${encodeURIComponent(plural)}`;
 
 export interface Me {
-  user: Row;
+  user: RowOf<'users'>;
   is_admin: boolean;
   is_readonly: boolean;
   site_roles: Record<string, string[]>;
@@ -102,12 +116,35 @@ export interface UiConfig {
   disable_minidashboard: boolean;
 }
 
+function list<P extends Plural>(plural: P, q?: Query): Promise<ListResult<RowOf<P>>>;
+function list<S extends string>(plural: AnyPlural<S>, q?: Query): Promise<ListResult>;
+async function list(plural: string, q: Query = {}) {
+  return (await request<ListResult>('GET', `${core(plural)}${qs(q)}`)).data;
+}
+
+function get<P extends Plural>(plural: P, id: number | string): Promise<RowOf<P>>;
+function get<S extends string>(plural: AnyPlural<S>, id: number | string): Promise<Row>;
+async function get(plural: string, id: number | string) {
+  return (await request<Row>('GET', `${core(plural)}/${id}`)).data;
+}
+
+function create<P extends Plural>(plural: P, body: Record<string, unknown>): Promise<RowOf<P>>;
+function create<S extends string>(plural: AnyPlural<S>, body: Record<string, unknown>): Promise<Row>;
+async function create(plural: string, body: Record<string, unknown>) {
+  return (await request<Row>('POST', core(plural), body)).data;
+}
+
+function update<P extends Plural>(plural: P, id: number | string, patch: Record<string, unknown>, version?: number): Promise<RowOf<P>>;
+function update<S extends string>(plural: AnyPlural<S>, id: number | string, patch: Record<string, unknown>, version?: number): Promise<Row>;
+async function update(plural: string, id: number | string, patch: Record<string, unknown>, version?: number) {
+  return (await request<Row>('PATCH', `${core(plural)}/${id}`, patch, version === undefined ? {} : { 'If-Match': `"${version}"` })).data;
+}
+
 export const api = {
-  list: async (plural: string, q: Query = {}) => (await request<ListResult>('GET', `${core(plural)}${qs(q)}`)).data,
-  get: async (plural: string, id: number | string) => (await request<Row>('GET', `${core(plural)}/${id}`)).data,
-  create: async (plural: string, body: Row) => (await request<Row>('POST', core(plural), body)).data,
-  update: async (plural: string, id: number | string, patch: Row, version?: number) =>
-    (await request<Row>('PATCH', `${core(plural)}/${id}`, patch, version === undefined ? {} : { 'If-Match': `"${version}"` })).data,
+  list,
+  get,
+  create,
+  update,
   remove: async (plural: string, id: number | string) => {
     await request('DELETE', `${core(plural)}/${id}`);
   },

@@ -2,50 +2,18 @@
 // here names a particular model except the navigation order: a new model or field shows up by
 // itself.
 import type { Row } from './api';
+import type { FieldDef, NavGroup } from '../../src/model/types';
 
-export interface FieldInfo {
-  type:
-    | 'string'
-    | 'text'
-    | 'integer'
-    | 'float'
-    | 'boolean'
-    | 'datetime'
-    | 'json'
-    | 'email'
-    | 'url'
-    | 'ip'
-    | 'cidr'
-    | 'ref'
-    | 'enum'
-    | 'int_array'
-    | 'secret'
-    | 'password';
-  label?: string;
-  help?: string;
-  required?: boolean;
-  nullable?: boolean;
-  default?: unknown;
-  maxLength?: number;
-  minLength?: number;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  patternHelp?: string;
-  choices?: string[];
-  ref?: string;
-  readOnly?: boolean;
-  createOnly?: boolean;
-  adminOnly?: boolean;
-  unique?: boolean;
-}
+// A field as GET /api/models serves it: the server's own definition without its index hint
+// (type-only: the UI bundles nothing of the server).
+export type FieldInfo = Omit<FieldDef, 'index'>;
 
 export interface ModelInfo {
   name: string;
   plural: string;
   label: string;
   title_field: string;
-  nav: string | null;
+  nav: NavGroup | null;
   synced: boolean;
   list_fields: string[];
   search_fields: string[];

@@ -1,7 +1,8 @@
 import { backendId, baseFields, name, ref, syncFields } from '../common.js';
-import type { ModelDef } from '../types.js';
+import { defineModel } from '../define.js';
+import type { FieldError } from '../types.js';
 
-export const Image: ModelDef = {
+export const Image = defineModel({
   name: 'Image',
   plural: 'images',
   table: 'images',
@@ -26,9 +27,9 @@ export const Image: ModelDef = {
   write: { kind: 'admin' },
   listFields: ['id', 'name', 'disk_format', 'container_format', 'backend_status'],
   searchFields: ['name'],
-};
+});
 
-export const ImageDeployment: ModelDef = {
+export const ImageDeployment = defineModel({
   name: 'ImageDeployment',
   plural: 'imagedeployments',
   table: 'image_deployments',
@@ -44,9 +45,9 @@ export const ImageDeployment: ModelDef = {
   read: { kind: 'all' },
   write: { kind: 'deployment', path: 'deployment' },
   listFields: ['id', 'image', 'deployment'],
-};
+});
 
-export const Flavor: ModelDef = {
+export const Flavor = defineModel({
   name: 'Flavor',
   plural: 'flavors',
   table: 'flavors',
@@ -69,9 +70,9 @@ export const Flavor: ModelDef = {
   write: { kind: 'admin' },
   listFields: ['id', 'name', 'vcpus', 'ram_mb', 'disk_gb', 'default'],
   searchFields: ['name', 'description'],
-};
+});
 
-export const Instance: ModelDef = {
+export const Instance = defineModel({
   name: 'Instance',
   plural: 'instances',
   table: 'instances',
@@ -99,14 +100,16 @@ export const Instance: ModelDef = {
   read: { kind: 'slice', path: 'slice' },
   write: { kind: 'slice', path: 'slice' },
   deploymentAcl: 'deployment',
-  validate: async (v, _before, ctx) => {
+  // The return type is stated: inferring it would make this definition's type depend on the row
+  // types, which are derived from it.
+  validate: async (v, _before, ctx): Promise<FieldError[]> => {
     if (v.node == null) return [];
-    const node = await ctx.get('Node', Number(v.node));
-    const sd = node ? await ctx.get('SiteDeployment', Number(node.site_deployment)) : null;
+    const node = await ctx.get('Node', v.node);
+    const sd = node ? await ctx.get('SiteDeployment', node.site_deployment) : null;
     return sd && sd.deployment !== v.deployment
       ? [{ field: 'node', message: `node ${node!.name} is not in deployment ${v.deployment}` }]
       : [];
   },
   listFields: ['id', 'name', 'slice', 'deployment', 'node', 'image', 'flavor', 'ip', 'backend_status'],
   searchFields: ['name', 'instance_name'],
-};
+});

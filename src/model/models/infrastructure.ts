@@ -1,10 +1,11 @@
 import { baseFields, name, ref, syncFields } from '../common.js';
+import { defineModel } from '../define.js';
+import type { FieldError, Row } from '../types.js';
 import net from 'node:net';
 import { parseAcl } from '../acl.js';
 import { isCidr } from '../jsonschema.js';
-import type { ModelDef } from '../types.js';
 
-export const Deployment: ModelDef = {
+export const Deployment = defineModel({
   name: 'Deployment',
   plural: 'deployments',
   table: 'deployments',
@@ -25,13 +26,13 @@ export const Deployment: ModelDef = {
   read: { kind: 'all' },
   write: { kind: 'deployment', path: 'id', create: 'admin' },
   validate: (v) =>
-    parseAcl(String(v.access_control ?? '')).errors.map((message) => ({ field: 'access_control', message })),
+    parseAcl(v.access_control ?? '').errors.map((message) => ({ field: 'access_control', message })),
   listFields: ['id', 'name', 'access_control'],
   searchFields: ['name'],
-};
+});
 
 
-export const Controller: ModelDef = {
+export const Controller = defineModel({
   name: 'Controller',
   plural: 'controllers',
   table: 'controllers',
@@ -81,9 +82,9 @@ export const Controller: ModelDef = {
   },
   listFields: ['id', 'name', 'deployment', 'auth_url', 'region', 'backend_status'],
   searchFields: ['name', 'auth_url'],
-};
+});
 
-export const Site: ModelDef = {
+export const Site = defineModel({
   name: 'Site',
   plural: 'sites',
   table: 'sites',
@@ -116,9 +117,9 @@ export const Site: ModelDef = {
   write: { kind: 'site', path: 'id', roles: ['admin', 'pi'], create: 'admin' },
   listFields: ['id', 'name', 'login_base', 'enabled', 'backend_status'],
   searchFields: ['name', 'login_base', 'abbreviated_name'],
-};
+});
 
-export const SiteDeployment: ModelDef = {
+export const SiteDeployment = defineModel({
   name: 'SiteDeployment',
   plural: 'sitedeployments',
   table: 'site_deployments',
@@ -135,17 +136,17 @@ export const SiteDeployment: ModelDef = {
   uniqueTogether: [['site', 'deployment', 'controller']],
   read: { kind: 'all' },
   write: { kind: 'deployment', path: 'deployment' },
-  validate: async (v, _b, ctx) => {
+  validate: async (v, _b, ctx): Promise<FieldError[]> => {
     if (v.controller == null) return [];
-    const c = await ctx.get('Controller', Number(v.controller));
+    const c = await ctx.get('Controller', v.controller);
     return c && c.deployment !== v.deployment
       ? [{ field: 'controller', message: `controller ${c.name} belongs to another deployment` }]
       : [];
   },
   listFields: ['id', 'site', 'deployment', 'controller', 'availability_zone'],
-};
+});
 
-export const Node: ModelDef = {
+export const Node = defineModel({
   name: 'Node',
   plural: 'nodes',
   table: 'nodes',
@@ -160,10 +161,10 @@ export const Node: ModelDef = {
   },
   read: { kind: 'all' },
   write: { kind: 'site', path: 'site', roles: ['admin', 'tech'] },
-  derive: async (v, ctx) => {
-    const sd = v.site_deployment == null ? null : await ctx.get('SiteDeployment', Number(v.site_deployment));
+  derive: async (v, ctx): Promise<Row> => {
+    const sd = v.site_deployment == null ? null : await ctx.get('SiteDeployment', v.site_deployment);
     return { site: sd ? sd.site : null };
   },
   listFields: ['id', 'name', 'site', 'site_deployment'],
   searchFields: ['name'],
-};
+});

@@ -1,10 +1,11 @@
 import net from 'node:net';
 import { backendId, baseFields, name, ref, syncFields } from '../common.js';
-import type { FieldError, ModelDef, ModelContext, Row } from '../types.js';
+import { defineModel } from '../define.js';
+import type { FieldError, ModelContext } from '../types.js';
 import { parseCidr, parseRanges, toInt } from '../../net/address-ranges.js';
 import { parsePortForwards } from '../../net/port-forward.js';
 
-export const NetworkTemplate: ModelDef = {
+export const NetworkTemplate = defineModel({
   name: 'NetworkTemplate',
   plural: 'networktemplates',
   table: 'network_templates',
@@ -41,9 +42,9 @@ export const NetworkTemplate: ModelDef = {
       : [],
   listFields: ['id', 'name', 'visibility', 'translation', 'shared_network_name', 'controller_kind'],
   searchFields: ['name', 'description'],
-};
+});
 
-export const Network: ModelDef = {
+export const Network = defineModel({
   name: 'Network',
   plural: 'networks',
   table: 'networks',
@@ -70,23 +71,22 @@ export const Network: ModelDef = {
   },
   read: { kind: 'custom', name: 'network' },
   write: { kind: 'slice', path: 'owner' },
-  validate: (v) => parsePortForwards(v.ports as string | null).errors.map((message) => ({ field: 'ports', message })),
+  validate: (v) => parsePortForwards(v.ports).errors.map((message) => ({ field: 'ports', message })),
   listFields: ['id', 'name', 'owner', 'template', 'subnet', 'backend_status'],
   searchFields: ['name', 'labels'],
-};
+});
 
 // A slice may use a network it owns, or one that lets it in.
-async function slicePermitted(v: Row, ctx: ModelContext) {
-  const net = await ctx.get('Network', Number(v.network));
+async function slicePermitted(v: { network: number; slice?: number | null; instance?: number | null }, ctx: ModelContext): Promise<FieldError[]> {
+  const net = await ctx.get('Network', v.network);
   if (!net) return [];
-  const sliceId = v.slice ?? (v.instance != null ? (await ctx.get('Instance', Number(v.instance)))?.slice : null);
+  const sliceId = v.slice ?? (v.instance != null ? (await ctx.get('Instance', v.instance))?.slice : null);
   if (sliceId == null) return [];
-  const ok =
-    net.owner === sliceId || net.permit_all_slices === true || (net.permitted_slices as number[]).includes(Number(sliceId));
+  const ok = net.owner === sliceId || net.permit_all_slices === true || net.permitted_slices.includes(sliceId);
   return ok ? [] : [{ field: 'network', message: `slice ${sliceId} may not join network ${net.name}` }];
 }
 
-export const NetworkSlice: ModelDef = {
+export const NetworkSlice = defineModel({
   name: 'NetworkSlice',
   plural: 'networkslices',
   table: 'network_slices',
@@ -103,9 +103,9 @@ export const NetworkSlice: ModelDef = {
   write: { kind: 'slice', path: 'slice' },
   validate: (v, _b, ctx) => slicePermitted(v, ctx),
   listFields: ['id', 'network', 'slice'],
-};
+});
 
-export const Port: ModelDef = {
+export const Port = defineModel({
   name: 'Port',
   plural: 'ports',
   table: 'ports',
@@ -129,28 +129,28 @@ export const Port: ModelDef = {
   write: { kind: 'slice', path: 'network.owner' },
   validate: (v, _b, ctx) => slicePermitted(v, ctx),
   listFields: ['id', 'network', 'instance', 'ip', 'mac', 'backend_status'],
-};
+});
 
 // A block of public IPv4 space that XOS hands out, for one controller or for every controller of
 // a deployment (a controller's own pool wins). It is pushed to the cluster's external network.
-function checkPool(v: Row): FieldError[] {
+function checkPool(v: { cidr: string; gateway?: string | null; ranges: string; controller?: number | null; deployment?: number | null }): FieldError[] {
   const errors: FieldError[] = [];
-  const cidr = parseCidr(String(v.cidr ?? ''));
+  const cidr = parseCidr(v.cidr);
   if (!cidr) return [{ field: 'cidr', message: 'must be an IPv4 network, e.g. 10.0.2.0/24' }];
   if (v.gateway != null) {
-    const g = String(v.gateway);
-    const c = parseCidr(String(v.cidr));
+    const g = v.gateway;
+    const c = parseCidr(v.cidr);
     if (!net.isIPv4(g) || !c || toInt(g) < c.network || toInt(g) >= c.network + c.size)
       errors.push({ field: 'gateway', message: `${g} is not an address inside ${v.cidr}` });
   }
-  const parsed = parseRanges(String(v.ranges ?? ''), { cidr: String(v.cidr), gateway: errors.length ? null : (v.gateway as string | null) });
+  const parsed = parseRanges(v.ranges, { cidr: v.cidr, gateway: errors.length ? null : v.gateway });
   errors.push(...parsed.errors.map((message) => ({ field: 'ranges', message })));
   if ((v.controller == null) === (v.deployment == null))
     errors.push({ field: v.controller == null ? 'deployment' : 'controller', message: 'a pool belongs to exactly one of a deployment or a controller' });
   return errors;
 }
 
-export const AddressPool: ModelDef = {
+export const AddressPool = defineModel({
   name: 'AddressPool',
   plural: 'addresspools',
   table: 'address_pools',
@@ -186,12 +186,12 @@ export const AddressPool: ModelDef = {
   validate: (v) => checkPool(v),
   listFields: ['id', 'name', 'cidr', 'ranges', 'deployment', 'controller', 'backend_status'],
   searchFields: ['name', 'ranges'],
-};
+});
 
 // One address of a pool held by an instance: its public port, or (with network) the floating
 // address that serves that network's port forwarding. Rows are written by the synchronizer
 // under a lock on the pool, so no address is ever given twice.
-export const AddressAllocation: ModelDef = {
+export const AddressAllocation = defineModel({
   name: 'AddressAllocation',
   plural: 'addressallocations',
   table: 'address_allocations',
@@ -206,15 +206,15 @@ export const AddressAllocation: ModelDef = {
     network: ref('Network', { nullable: true, onDelete: 'cascade', help: 'Set for the address of a port forwarding' }),
   },
   uniqueTogether: [['pool', 'address']],
-  validate: async (v, _b, ctx) => {
-    const pool = await ctx.get('AddressPool', Number(v.pool));
-    if (!pool || !net.isIPv4(String(v.address))) return [];
-    const a = toInt(String(v.address));
-    const { ranges } = parseRanges(String(pool.ranges));
+  validate: async (v, _b, ctx): Promise<FieldError[]> => {
+    const pool = await ctx.get('AddressPool', v.pool);
+    if (!pool || !net.isIPv4(v.address)) return [];
+    const a = toInt(v.address);
+    const { ranges } = parseRanges(pool.ranges);
     return ranges.some((r) => a >= r.start && a <= r.end) ? [] : [{ field: 'address', message: `${v.address} is not in the ranges of pool ${pool.name}` }];
   },
   read: { kind: 'slice', path: 'instance.slice' },
   write: { kind: 'admin' },
   listFields: ['id', 'pool', 'address', 'instance', 'network'],
   searchFields: ['address'],
-};
+});

@@ -1,7 +1,8 @@
 import { baseFields, name, ref, syncFields } from '../common.js';
-import type { FieldDef, ModelContext, ModelDef, Row } from '../types.js';
+import { defineModel } from '../define.js';
+import type { FieldError, ModelContext } from '../types.js';
 
-export const User: ModelDef = {
+export const User = defineModel({
   name: 'User',
   plural: 'users',
   table: 'users',
@@ -36,41 +37,44 @@ export const User: ModelDef = {
   },
   listFields: ['id', 'email', 'firstname', 'lastname', 'site', 'is_admin', 'backend_status'],
   searchFields: ['email', 'firstname', 'lastname'],
-};
+});
 
-// An administrator who can still administer: active, and not read-only.
-const administers = (u: Row | null) => Boolean(u && u.is_admin === true && u.is_active !== false && u.is_readonly !== true && u.deleted !== true);
+// An administrator who can still administer: active, and not read-only. (Spelled out rather than
+// Rows['User']: User's own type would then depend on itself.)
+type Account = { is_admin?: boolean | null; is_active?: boolean | null; is_readonly?: boolean | null; deleted?: boolean | null };
+const administers = (u: Account | null) => Boolean(u && u.is_admin === true && u.is_active !== false && u.is_readonly !== true && u.deleted !== true);
 
 // Deleting, deactivating or demoting the last such administrator would leave nobody who can
 // manage XOS through its API.
-async function lastAdministrator(after: Row | null, before: Row | null, ctx: ModelContext): Promise<string | null> {
+async function lastAdministrator(after: Account | null, before: (Account & { id: number; email: string }) | null, ctx: ModelContext): Promise<string | null> {
   if (!administers(before) || administers(after)) return null;
-  const others = await ctx.count('User', { is_admin: true, is_active: true, is_readonly: false }, Number(before!.id));
+  const others = await ctx.count('User', { is_admin: true, is_active: true, is_readonly: false }, before!.id);
   return others
     ? null
     : `${before!.email} is the last active administrator; make another user an administrator before ${after ? 'taking this away' : 'deleting this one'}`;
 }
 
-const roleModel = (n: string, plural: string, table: string, choices: readonly string[]): ModelDef => ({
-  name: n,
-  plural,
-  table,
-  label: n.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
-  titleField: 'role',
-  nav: 'Tenancy',
-  fields: { ...baseFields, role: { type: 'enum', choices, required: true, unique: true } },
-  read: { kind: 'all' },
-  write: { kind: 'admin' },
-  listFields: ['id', 'role'],
-});
+const roleModel = <const N extends string, const P extends string, const C extends readonly string[]>(n: N, plural: P, table: string, choices: C) =>
+  defineModel({
+    name: n,
+    plural,
+    table,
+    label: n.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
+    titleField: 'role',
+    nav: 'Tenancy',
+    fields: { ...baseFields, role: { type: 'enum', choices, required: true, unique: true } },
+    read: { kind: 'all' },
+    write: { kind: 'admin' },
+    listFields: ['id', 'role'],
+  });
 
 export const SiteRole = roleModel('SiteRole', 'siteroles', 'site_roles', ['admin', 'pi', 'tech', 'billing']);
 export const SliceRole = roleModel('SliceRole', 'sliceroles', 'slice_roles', ['admin', 'access']);
 export const DeploymentRole = roleModel('DeploymentRole', 'deploymentroles', 'deployment_roles', ['admin']);
 
-const privUser: FieldDef = ref('User', { required: true, onDelete: 'cascade' });
+const privUser = ref('User', { required: true, onDelete: 'cascade' });
 
-export const SitePrivilege: ModelDef = {
+export const SitePrivilege = defineModel({
   name: 'SitePrivilege',
   plural: 'siteprivileges',
   table: 'site_privileges',
@@ -91,9 +95,9 @@ export const SitePrivilege: ModelDef = {
   write: { kind: 'site', path: 'site', roles: ['admin', 'pi'] },
   validate: activeUser,
   listFields: ['id', 'user', 'site', 'role', 'backend_status'],
-};
+});
 
-export const DeploymentPrivilege: ModelDef = {
+export const DeploymentPrivilege = defineModel({
   name: 'DeploymentPrivilege',
   plural: 'deploymentprivileges',
   table: 'deployment_privileges',
@@ -111,9 +115,9 @@ export const DeploymentPrivilege: ModelDef = {
   read: { kind: 'custom', name: 'deployment_privilege' },
   write: { kind: 'deployment', path: 'deployment' },
   listFields: ['id', 'user', 'deployment', 'role'],
-};
+});
 
-export const Slice: ModelDef = {
+export const Slice = defineModel({
   name: 'Slice',
   plural: 'slices',
   table: 'slices',
@@ -143,21 +147,21 @@ export const Slice: ModelDef = {
   },
   read: { kind: 'slice', path: 'id' },
   write: { kind: 'custom', name: 'slice' },
-  validate: async (v, before, ctx) => {
+  validate: async (v, before, ctx): Promise<FieldError[]> => {
     if (before) return [];
-    const site = await ctx.get('Site', Number(v.site));
+    const site = await ctx.get('Site', v.site);
     if (!site) return [];
     const prefix = `${site.login_base}_`;
-    const n = String(v.name ?? '');
+    const n = v.name;
     if (!n.startsWith(prefix)) return [{ field: 'name', message: `must start with the site's login base "${prefix}"` }];
     if (n === prefix) return [{ field: 'name', message: `needs a name after "${prefix}"` }];
     return [];
   },
   listFields: ['id', 'name', 'site', 'max_instances', 'enabled', 'backend_status'],
   searchFields: ['name', 'description'],
-};
+});
 
-export const SlicePrivilege: ModelDef = {
+export const SlicePrivilege = defineModel({
   name: 'SlicePrivilege',
   plural: 'sliceprivileges',
   table: 'slice_privileges',
@@ -178,11 +182,11 @@ export const SlicePrivilege: ModelDef = {
   write: { kind: 'slice', path: 'slice' },
   validate: activeUser,
   listFields: ['id', 'user', 'slice', 'role', 'backend_status'],
-};
+});
 
 // Privileges go only to active users (an inactive one could not use them, and it hides mistakes).
-async function activeUser(v: Record<string, unknown>, before: Record<string, unknown> | null, ctx: { get: (m: string, id: number) => Promise<Record<string, unknown> | null> }) {
+async function activeUser(v: { user: number }, before: { user: number } | null, ctx: ModelContext): Promise<FieldError[]> {
   if (before && before.user === v.user) return [];
-  const u = await ctx.get('User', Number(v.user));
+  const u = await ctx.get('User', v.user);
   return u && u.is_active === false ? [{ field: 'user', message: `${u.email} is not active` }] : [];
 }

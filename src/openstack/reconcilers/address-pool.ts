@@ -6,7 +6,7 @@
 // pools are the pool's, DHCP off. XOS picks every address itself (src/net/allocate.ts) and
 // asks Neutron for exactly that one; the allocation pools say which addresses are XOS's.
 import { model } from '../../model/registry.js';
-import type { Row } from '../../model/types.js';
+import type { Rows } from '../../model/rows.js';
 import { SyncError, type Reconciler, type SyncContext } from '../../sync/types.js';
 import { allocationPools, parseCidr, parseRanges, show } from '../../net/address-ranges.js';
 import { collect, type OpenStackClient } from '../client/index.js';
@@ -16,8 +16,7 @@ import { toSyncError } from '../sync-errors.js';
 import { rollUp } from './aggregate.js';
 import { controllerOfLink, xosTag } from './links.js';
 
-const LINK = { model: 'ControllerAddressPool', field: 'address_pool' };
-const networkName = (pool: Row) => String(pool.network_name ?? 'ext-net');
+const networkName = (pool: Rows['AddressPool']) => pool.network_name ?? 'ext-net';
 
 const sameCidr = (a: string, b: string) => {
   const x = parseCidr(a);
@@ -40,48 +39,50 @@ async function findNetwork(admin: OpenStackClient, name: string, tag: string): P
 }
 
 // Controllers the pool serves: its own, or those of its deployment without a pool of their own.
-async function servedControllers(pool: Row, ctx: SyncContext): Promise<Row[]> {
+async function servedControllers(pool: Rows['AddressPool'], ctx: SyncContext): Promise<Rows['Controller'][]> {
   const candidates =
     pool.controller != null
-      ? [await ctx.get('Controller', Number(pool.controller))].filter((c): c is Row => !!c && !c.deleted)
-      : await ctx.find('Controller', { deployment: pool.deployment });
-  const out: Row[] = [];
+      ? [await ctx.get('Controller', pool.controller)].filter((c): c is Rows['Controller'] => !!c && !c.deleted)
+      : pool.deployment != null
+        ? await ctx.find('Controller', { deployment: pool.deployment })
+        : []; // a pool has one of the two (its validator), and no controller is in no deployment
+  const out: Rows['Controller'][] = [];
   for (const c of candidates) if ((await ctx.addresses.poolFor(c))?.id === pool.id) out.push(c);
   return out;
 }
 
 export function addressPoolReconcilers(opts: ConnectOptions): Reconciler[] {
-  const pool: Reconciler = {
+  const pool: Reconciler<'AddressPool'> = {
     model: model('AddressPool'),
     reconcile: async (p, ctx) => {
-      for (const c of await servedControllers(p, ctx)) await ctx.ensure(LINK.model, { controller: c.id, [LINK.field]: p.id });
-      return rollUp(p, ctx, LINK);
+      for (const c of await servedControllers(p, ctx)) await ctx.ensure('ControllerAddressPool', { controller: c.id, address_pool: p.id });
+      return rollUp(await ctx.find('ControllerAddressPool', { address_pool: p.id }), ctx);
     },
     // Its link rows were soft-deleted with it; the engine purges it once they are gone.
     remove: async () => ({ kind: 'done' }),
   };
 
-  const link: Reconciler = {
+  const link: Reconciler<'ControllerAddressPool'> = {
     model: model('ControllerAddressPool'),
-    controllerOf: async (row) => Number(row.controller),
+    controllerOf: async (row) => row.controller,
     reconcile: async (row, ctx) => {
-      const p = await ctx.get('AddressPool', Number(row.address_pool));
+      const p = await ctx.get('AddressPool', row.address_pool);
       if (!p || p.deleted) return { kind: 'waiting', on: `address pool ${row.address_pool}` };
       const controller = await controllerOfLink(row, ctx);
       const serving = await ctx.addresses.poolFor(controller);
       if (serving && serving.id !== p.id) return { kind: 'done', message: `OK (not pushed: ${controller.name} has its own pool ${serving.name})` };
-      const { ranges, errors } = parseRanges(String(p.ranges), { cidr: String(p.cidr), gateway: p.gateway as string | null });
+      const { ranges, errors } = parseRanges(p.ranges, { cidr: p.cidr, gateway: p.gateway });
       if (errors.length) throw new SyncError(`pool ${p.name}: ${errors.join('; ')}`, 'configuration');
       const name = networkName(p);
       const tag = xosTag('addresspool', p.id);
       const admin = clientFor(controller, ctx, opts);
       try {
         const net = (await findNetwork(admin, name, tag)) ?? (await admin.network.networks.create({ name, 'router:external': true, shared: true, description: tag }));
-        const want = { gateway_ip: p.gateway == null ? null : String(p.gateway), allocation_pools: allocationPools(ranges) };
+        const want = { gateway_ip: p.gateway ?? null, allocation_pools: allocationPools(ranges) };
         const subnets = await collect(admin.network.subnets.list({ network_id: net.id }));
-        let sub: Subnet | undefined = subnets.find((s) => s.ip_version === 4 && sameCidr(s.cidr, String(p.cidr)));
+        let sub: Subnet | undefined = subnets.find((s) => s.ip_version === 4 && sameCidr(s.cidr, p.cidr));
         if (!sub)
-          sub = await admin.network.subnets.create({ network_id: net.id, cidr: String(p.cidr), ip_version: 4, name: String(p.name), enable_dhcp: false, description: tag, ...want });
+          sub = await admin.network.subnets.create({ network_id: net.id, cidr: p.cidr, ip_version: 4, name: p.name, enable_dhcp: false, description: tag, ...want });
         else if (poolKey(sub.allocation_pools) !== poolKey(want.allocation_pools) || (sub.gateway_ip ?? null) !== want.gateway_ip)
           sub = await admin.network.subnets.update(sub.id, want);
         // A subnet this pool made for a CIDR it no longer has goes, unless ports still use it.
@@ -96,12 +97,12 @@ export function addressPoolReconcilers(opts: ConnectOptions): Reconciler[] {
     // The subnet and network go only when this pool made them and no port uses them; anything
     // else stays on the cluster, and the log says what and why.
     remove: async (row, ctx) => {
-      const p = await ctx.get('AddressPool', Number(row.address_pool));
+      const p = await ctx.get('AddressPool', row.address_pool);
       const controller = await controllerOfLink(row, ctx);
       const tag = xosTag('addresspool', row.address_pool);
       const admin = clientFor(controller, ctx, opts);
       try {
-        let net = row.net_id ? await orNull(admin.network.networks.get(String(row.net_id))) : null;
+        let net = row.net_id ? await orNull(admin.network.networks.get(row.net_id)) : null;
         if (!net && p) net = (await collect(admin.network.networks.list({ name: networkName(p) }))).find((n) => n.description === tag) ?? null;
         if (!net) return { kind: 'done' };
         const ports = await collect(admin.network.ports.list({ network_id: net.id }));

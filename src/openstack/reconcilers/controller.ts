@@ -8,10 +8,10 @@ import { toSyncError } from '../sync-errors.js';
 
 const needed = ['identity', 'compute', 'network', 'image'];
 
-export function controllerReconciler(opts: ConnectOptions): Reconciler {
+export function controllerReconciler(opts: ConnectOptions): Reconciler<'Controller'> {
   return {
     model: model('Controller'),
-    controllerOf: async (row) => Number(row.id),
+    controllerOf: async (row) => row.id,
     reconcile: async (row, ctx) => {
       const cloud = clientFor(row, ctx, opts);
       try {

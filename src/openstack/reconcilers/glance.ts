@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { model } from '../../model/registry.js';
-import type { Row } from '../../model/types.js';
+import type { Rows } from '../../model/rows.js';
 import { SyncError, type Reconciler } from '../../sync/types.js';
 import { clientFor, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
@@ -12,19 +12,19 @@ import { controllerOfLink, xosTag } from './links.js';
 
 // The controller row's creation time (to the millisecond) stands for this XOS installation, so
 // two installations sharing a cluster never derive the same id for their images.
-const installationOf = (controller: Row) => new Date(controller.created as string).toISOString();
+const installationOf = (controller: Pick<Rows['Controller'], 'created'>) => new Date(controller.created).toISOString();
 
 export const stableUuid = (...parts: unknown[]) => {
   const h = crypto.createHash('sha256').update(parts.join('/')).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 
-export function glanceReconciler(opts: ConnectOptions): Reconciler {
+export function glanceReconciler(opts: ConnectOptions): Reconciler<'ControllerImage'> {
   return {
     model: model('ControllerImage'),
-    controllerOf: async (row) => Number(row.controller),
+    controllerOf: async (row) => row.controller,
     reconcile: async (row, ctx) => {
-      const image = await ctx.get('Image', Number(row.image));
+      const image = await ctx.get('Image', row.image);
       if (!image) return { kind: 'waiting', on: `image ${row.image}` };
       const controller = await controllerOfLink(row, ctx);
       const cloud = clientFor(controller, ctx, opts);
@@ -33,15 +33,15 @@ export function glanceReconciler(opts: ConnectOptions): Reconciler {
         let found = await cloud.image.get(id).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)));
         if (!found) {
           // An image that exists under its name but was not uploaded by XOS is used as it is.
-          for await (const i of cloud.image.list({ name: String(image.name) })) if (i.status === 'active') found = i;
+          for await (const i of cloud.image.list({ name: image.name })) if (i.status === 'active') found = i;
           if (found) return { kind: 'done', fields: { glance_image_id: found.id }, message: 'OK (image already in the cluster)' };
           if (!image.path) throw new SyncError(`image ${image.name} has no file and the cluster has no image of that name`, 'configuration');
-          if (!fs.existsSync(String(image.path))) throw new SyncError(`image file ${image.path} does not exist`, 'configuration');
+          if (!fs.existsSync(image.path)) throw new SyncError(`image file ${image.path} does not exist`, 'configuration');
           found = await cloud.image.create({
             id,
-            name: String(image.name),
-            disk_format: image.disk_format as 'raw',
-            container_format: image.container_format as 'bare',
+            name: image.name,
+            disk_format: image.disk_format,
+            container_format: image.container_format,
             visibility: 'public',
             tags: ['xos', xosTag('image', image.id)],
           });
@@ -64,7 +64,7 @@ export function glanceReconciler(opts: ConnectOptions): Reconciler {
       const cloud = clientFor(controller, ctx, opts);
       // Only the image XOS uploaded (its id is ours) is deleted; an adopted one stays.
       if (row.glance_image_id === stableUuid('xos', installationOf(controller), controller.id, 'image', row.image))
-        await cloud.image.delete(String(row.glance_image_id), { ignoreMissing: true }).catch((e) => {
+        await cloud.image.delete(row.glance_image_id, { ignoreMissing: true }).catch((e) => {
           throw toSyncError(e, 'image removal');
         });
       return { kind: 'done' };

@@ -4,16 +4,16 @@
 // crash between the cloud call and the database write adopts the resource instead of doubling it.
 import crypto from 'node:crypto';
 import { model } from '../../model/registry.js';
-import type { Row } from '../../model/types.js';
-import { SyncError, type Reconciler, type SyncContext } from '../../sync/types.js';
+import type { ModelName, Rows } from '../../model/rows.js';
+import { SyncError, type ModelReconciler, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
 import { collect, type OpenStackClient } from '../client/index.js';
-import { clientFor, type ConnectOptions } from '../connect.js';
+import { clientFor, type ConnectOptions, type ControllerAccess } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
 import { controllerOfLink, notReady, xosTag } from './links.js';
 
 const domainIds = new Map<string, string>();
-async function domainId(cloud: OpenStackClient, controller: Row): Promise<string> {
-  const name = String(controller.domain ?? 'Default');
+async function domainId(cloud: OpenStackClient, controller: Pick<Rows['Controller'], 'id' | 'domain'>): Promise<string> {
+  const name = controller.domain ?? 'Default';
   const key = `${controller.id}:${name}`;
   if (!domainIds.has(key)) {
     if (name.toLowerCase() === 'default') domainIds.set(key, 'default');
@@ -34,7 +34,7 @@ async function role(cloud: OpenStackClient, name: string) {
 // role maps to it: managing a project is "member", looking is "reader".
 export const keystoneRole: Record<string, string> = { admin: 'member', pi: 'member', tech: 'reader', access: 'member', billing: 'reader' };
 
-async function ensureProject(cloud: OpenStackClient, controller: Row, name: string, description: string, tag: string) {
+async function ensureProject(cloud: OpenStackClient, controller: Pick<Rows['Controller'], 'id' | 'domain'>, name: string, description: string, tag: string) {
   const domain = await domainId(cloud, controller);
   const found = await cloud.identity.findProject(name, domain);
   if (found) {
@@ -44,10 +44,10 @@ async function ensureProject(cloud: OpenStackClient, controller: Row, name: stri
   return cloud.identity.projects.create({ name, domain_id: domain, description, tags: ['xos', tag] });
 }
 
-async function removeProject(cloud: OpenStackClient, id: unknown, tag: string) {
+async function removeProject(cloud: OpenStackClient, id: string | null, tag: string) {
   if (!id) return;
   try {
-    const p = await cloud.identity.projects.get(String(id));
+    const p = await cloud.identity.projects.get(id);
     if (!p.tags?.includes(tag)) return; // never delete what XOS did not make
     await cloud.identity.projects.delete(p.id, { ignoreMissing: true });
   } catch (e) {
@@ -56,29 +56,29 @@ async function removeProject(cloud: OpenStackClient, id: unknown, tag: string) {
 }
 
 export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
-  const cloudOf = async (row: Row, ctx: SyncContext) => {
+  const cloudOf = async (row: { controller: number }, ctx: SyncContext) => {
     const controller = await controllerOfLink(row, ctx);
     return { controller, cloud: clientFor(controller, ctx, opts) };
   };
-  const byController = async (row: Row) => Number(row.controller);
+  const byController = async (row: { controller: number }) => row.controller;
   const wrap =
-    <A extends unknown[]>(what: (row: Row) => string, fn: (row: Row, ctx: SyncContext, ...a: A) => Promise<any>) =>
-    async (row: Row, ctx: SyncContext, ...a: A) => {
+    <R>(what: (row: R) => string, fn: (row: R, ctx: SyncContext) => Promise<Outcome>) =>
+    async (row: R, ctx: SyncContext) => {
       try {
-        return await fn(row, ctx, ...a);
+        return await fn(row, ctx);
       } catch (e) {
         throw toSyncError(e, what(row));
       }
     };
 
-  const site: Reconciler = {
+  const site: Reconciler<'ControllerSite'> = {
     model: model('ControllerSite'),
     controllerOf: byController,
     reconcile: wrap(() => 'site project', async (row, ctx) => {
-      const s = await ctx.get('Site', Number(row.site));
+      const s = await ctx.get('Site', row.site);
       if (!s) return { kind: 'waiting', on: `site ${row.site}` };
       const { controller, cloud } = await cloudOf(row, ctx);
-      const p = await ensureProject(cloud, controller, String(s.login_base), String(s.name), xosTag('site', s.id));
+      const p = await ensureProject(cloud, controller, s.login_base, s.name, xosTag('site', s.id));
       return { kind: 'done', fields: { tenant_id: p.id } };
     }),
     remove: wrap(() => 'site project removal', async (row, ctx) => {
@@ -88,11 +88,11 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
     }),
   };
 
-  const slice: Reconciler = {
+  const slice: Reconciler<'ControllerSlice'> = {
     model: model('ControllerSlice'),
     controllerOf: byController,
     reconcile: wrap(() => 'slice project', async (row, ctx) => {
-      const sl = await ctx.get('Slice', Number(row.slice));
+      const sl = await ctx.get('Slice', row.slice);
       if (!sl) return { kind: 'waiting', on: `slice ${row.slice}` };
       const siteLink = await ctx.ensure('ControllerSite', { controller: row.controller, site: sl.site });
       const wait = notReady(siteLink, `the project of site ${sl.site} on this controller`);
@@ -104,23 +104,23 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
       }
       if (sl.creator != null) await ctx.ensure('ControllerUser', { controller: row.controller, user: sl.creator });
       const { controller, cloud } = await cloudOf(row, ctx);
-      const p = await ensureProject(cloud, controller, String(sl.name), String(sl.description ?? sl.name), xosTag('slice', sl.id));
+      const p = await ensureProject(cloud, controller, sl.name, sl.description ?? sl.name, xosTag('slice', sl.id));
       // XOS's own account (the cluster's admin already) works inside slice projects with a
       // scoped token; it needs "admin" there too, to pin servers to a node.
-      const [me] = await collect(cloud.identity.users.list({ name: String(controller.admin_user) }));
+      const [me] = await collect(cloud.identity.users.list({ name: controller.admin_user }));
       if (me) {
         const r = await role(cloud, 'admin');
         if (!(await cloud.identity.hasProjectRole(p.id, me.id, r.id))) await cloud.identity.grantProjectRole(p.id, me.id, r.id);
       }
-      await cloud.compute.updateQuotaSet(p.id, { instances: Number(sl.max_instances) });
+      await cloud.compute.updateQuotaSet(p.id, { instances: sl.max_instances });
       return { kind: 'done', fields: { tenant_id: p.id } };
     }),
     remove: wrap(() => 'slice project removal', async (row, ctx) => {
       const { cloud } = await cloudOf(row, ctx);
       if (row.tenant_id) {
         // Deleting a project leaves its servers and networks behind, unowned: wait for them.
-        const servers = await collect(cloud.compute.servers.list({ all_tenants: true, project_id: String(row.tenant_id) }));
-        const nets = await collect(cloud.network.networks.list({ project_id: String(row.tenant_id) }));
+        const servers = await collect(cloud.compute.servers.list({ all_tenants: true, project_id: row.tenant_id }));
+        const nets = await collect(cloud.network.networks.list({ project_id: row.tenant_id }));
         if (servers.length || nets.length)
           return { kind: 'requeue', afterSeconds: 2, message: `waiting for ${servers.length} servers and ${nets.length} networks of the project to go` };
       }
@@ -129,11 +129,11 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
     }),
   };
 
-  const user: Reconciler = {
+  const user: Reconciler<'ControllerUser'> = {
     model: model('ControllerUser'),
     controllerOf: byController,
     reconcile: wrap(() => 'Keystone user', async (row, ctx) => {
-      const u = await ctx.get('User', Number(row.user));
+      const u = await ctx.get('User', row.user);
       if (!u) return { kind: 'waiting', on: `user ${row.user}` };
       const { controller, cloud } = await cloudOf(row, ctx);
       const domain = await domainId(cloud, controller);
@@ -141,66 +141,95 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
       // never derived from the XOS password or its hash.
       const stored = ctx.secret(row.kuser_password);
       const password = stored ?? crypto.randomBytes(18).toString('base64url');
-      const found = await cloud.identity.findUser(String(u.email), domain);
+      const found = await cloud.identity.findUser(u.email, domain);
       const ku = found
         ? stored
           ? found
           : await cloud.identity.users.update(found.id, { password, description: xosTag('user', u.id) })
-        : await cloud.identity.users.create({ name: String(u.email), email: String(u.email), domain_id: domain, password, enabled: u.is_active !== false, description: xosTag('user', u.id) });
+        : await cloud.identity.users.create({ name: u.email, email: u.email, domain_id: domain, password, enabled: u.is_active !== false, description: xosTag('user', u.id) });
       if (found && found.enabled !== (u.is_active !== false)) await cloud.identity.users.update(found.id, { enabled: u.is_active !== false });
       return { kind: 'done', fields: { kuser_id: ku.id, ...(stored ? {} : { kuser_password: ctx.encrypt(password) }) } };
     }),
     remove: wrap(() => 'Keystone user removal', async (row, ctx) => {
       const { cloud } = await cloudOf(row, ctx);
       if (row.kuser_id) {
-        const u = await cloud.identity.users.get(String(row.kuser_id)).catch(() => null);
+        const u = await cloud.identity.users.get(row.kuser_id).catch(() => null);
         if (u && u.description === xosTag('user', row.user)) await cloud.identity.users.delete(u.id, { ignoreMissing: true });
       }
       return { kind: 'done' };
     }),
   };
 
-  // A privilege is a role assignment of the user on the site's or the slice's project.
-  const privilege = (name: 'ControllerSlicePrivilege' | 'ControllerSitePrivilege'): Reconciler => {
-    const privModel = name === 'ControllerSlicePrivilege' ? 'SlicePrivilege' : 'SitePrivilege';
-    const linkField = name === 'ControllerSlicePrivilege' ? 'slice_privilege' : 'site_privilege';
-    const scope = name === 'ControllerSlicePrivilege' ? ['ControllerSlice', 'slice', 'SliceRole'] : ['ControllerSite', 'site', 'SiteRole'];
-    const target = async (row: Row, ctx: SyncContext) => {
-      const p = await ctx.get(privModel, Number(row[linkField]));
-      if (!p) return null;
-      const [projectLink] = await ctx.find(scope[0], { controller: row.controller, [scope[1]]: p[scope[1]] });
-      const [userLink] = await ctx.find('ControllerUser', { controller: row.controller, user: p.user });
-      const r = await ctx.get(scope[2], Number(p.role));
-      return { p, projectLink, userLink, roleName: keystoneRole[String(r?.role)] ?? 'reader' };
-    };
-    return {
-      model: model(name),
-      controllerOf: byController,
-      reconcile: wrap(() => 'role assignment', async (row, ctx) => {
-        const t = await target(row, ctx);
-        if (!t) return { kind: 'waiting', on: `${privModel} ${row[linkField]}` };
-        const userLink = t.userLink ?? (await ctx.ensure('ControllerUser', { controller: row.controller, user: t.p.user }));
-        const wait =
-          (t.projectLink ? notReady(t.projectLink, `the ${scope[1]}'s project`) : { kind: 'waiting' as const, on: `the ${scope[1]}'s project on this controller` }) ??
-          notReady(userLink, `the user's account on this controller`);
-        if (wait) return wait;
-        const { cloud } = await cloudOf(row, ctx);
-        const r = await role(cloud, t.roleName);
-        if (!(await cloud.identity.hasProjectRole(String(t.projectLink.tenant_id), String(userLink.kuser_id), r.id)))
-          await cloud.identity.grantProjectRole(String(t.projectLink.tenant_id), String(userLink.kuser_id), r.id);
-        return { kind: 'done', fields: { role_id: r.id } };
-      }),
-      remove: wrap(() => 'role assignment removal', async (row, ctx) => {
-        const t = await target(row, ctx).catch(() => null);
-        if (t?.projectLink?.tenant_id && t.userLink?.kuser_id && row.role_id) {
-          const { cloud } = await cloudOf(row, ctx);
-          await cloud.identity.revokeProjectRole(String(t.projectLink.tenant_id), String(t.userLink.kuser_id), String(row.role_id));
-        }
-        return { kind: 'done' }; // a project or user that is gone took its assignments along
-      }),
-    };
+  // A privilege is a role assignment of the user on the site's or the slice's project: what it
+  // needs on this controller.
+  interface Assignment {
+    p: { user: number };
+    projectLink: Rows['ControllerSite'] | Rows['ControllerSlice'] | undefined;
+    userLink: Rows['ControllerUser'] | undefined;
+    roleName: string;
+  }
+  const sitePrivilegeTarget = async (row: Rows['ControllerSitePrivilege'], ctx: SyncContext): Promise<Assignment | null> => {
+    const p = await ctx.get('SitePrivilege', row.site_privilege);
+    if (!p) return null;
+    const [projectLink] = await ctx.find('ControllerSite', { controller: row.controller, site: p.site });
+    const [userLink] = await ctx.find('ControllerUser', { controller: row.controller, user: p.user });
+    const r = await ctx.get('SiteRole', p.role);
+    return { p, projectLink, userLink, roleName: keystoneRole[r?.role ?? ''] ?? 'reader' };
+  };
+  const slicePrivilegeTarget = async (row: Rows['ControllerSlicePrivilege'], ctx: SyncContext): Promise<Assignment | null> => {
+    const p = await ctx.get('SlicePrivilege', row.slice_privilege);
+    if (!p) return null;
+    const [projectLink] = await ctx.find('ControllerSlice', { controller: row.controller, slice: p.slice });
+    const [userLink] = await ctx.find('ControllerUser', { controller: row.controller, user: p.user });
+    const r = await ctx.get('SliceRole', p.role);
+    return { p, projectLink, userLink, roleName: keystoneRole[r?.role ?? ''] ?? 'reader' };
   };
 
-  return [site, user, slice, privilege('ControllerSitePrivilege'), privilege('ControllerSlicePrivilege')];
+  // What the two privilege link models share (TypeScript reads a field of Rows[L] for a generic L
+  // only through a type like this).
+  type Shared = Pick<Rows['ControllerSitePrivilege'] | Rows['ControllerSlicePrivilege'], 'controller' | 'role_id'>;
+  const privilege = <L extends 'ControllerSitePrivilege' | 'ControllerSlicePrivilege'>(
+    name: L,
+    privModel: ModelName,
+    scope: 'site' | 'slice',
+    privilegeId: (row: Rows[L]) => number,
+    target: (row: Rows[L], ctx: SyncContext) => Promise<Assignment | null>,
+  ): ModelReconciler<L> => ({
+    model: model(name),
+    controllerOf: byController,
+    reconcile: wrap(() => 'role assignment', async (row, ctx) => {
+      const t = await target(row, ctx);
+      if (!t) return { kind: 'waiting', on: `${privModel} ${privilegeId(row)}` };
+      const { controller }: Shared = row;
+      const userLink = t.userLink ?? (await ctx.ensure('ControllerUser', { controller, user: t.p.user }));
+      const wait =
+        (t.projectLink ? notReady(t.projectLink, `the ${scope}'s project`) : { kind: 'waiting' as const, on: `the ${scope}'s project on this controller` }) ??
+        notReady(userLink, `the user's account on this controller`);
+      if (wait) return wait;
+      const { cloud } = await cloudOf(row, ctx);
+      const r = await role(cloud, t.roleName);
+      const projectLink = t.projectLink!; // else `wait` was set
+      if (!(await cloud.identity.hasProjectRole(String(projectLink.tenant_id), String(userLink.kuser_id), r.id)))
+        await cloud.identity.grantProjectRole(String(projectLink.tenant_id), String(userLink.kuser_id), r.id);
+      return { kind: 'done', fields: { role_id: r.id } };
+    }),
+    remove: wrap(() => 'role assignment removal', async (row, ctx) => {
+      const t = await target(row, ctx).catch(() => null);
+      const { role_id }: Shared = row;
+      if (t?.projectLink?.tenant_id && t.userLink?.kuser_id && role_id) {
+        const { cloud } = await cloudOf(row, ctx);
+        await cloud.identity.revokeProjectRole(t.projectLink.tenant_id, t.userLink.kuser_id, role_id);
+      }
+      return { kind: 'done' }; // a project or user that is gone took its assignments along
+    }),
+  });
+
+  return [
+    site,
+    user,
+    slice,
+    privilege('ControllerSitePrivilege', 'SitePrivilege', 'site', (row) => row.site_privilege, sitePrivilegeTarget),
+    privilege('ControllerSlicePrivilege', 'SlicePrivilege', 'slice', (row) => row.slice_privilege, slicePrivilegeTarget),
+  ];
 }
 

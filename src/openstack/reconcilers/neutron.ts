@@ -4,7 +4,7 @@
 // (sdn-controller.ts) before it counts as ready. Removing a network removes its SDN controller
 // first, and its interface on the router that port forwarding used (port-forwarding.ts).
 import { model } from '../../model/registry.js';
-import type { Row } from '../../model/types.js';
+import type { Rows } from '../../model/rows.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { collect, type OpenStackClient } from '../client/index.js';
@@ -13,27 +13,27 @@ import { controllerOfLink, notReady, privateCidr, xosTag } from './links.js';
 import { releaseRouter } from './port-forwarding.js';
 import { ensureSdnController, removeSdnController, wantsSdnController } from './sdn-controller.js';
 
-export function neutronReconciler(opts: ConnectOptions): Reconciler {
-  const parts = async (row: Row, ctx: SyncContext) => {
-    const net = await ctx.get('Network', Number(row.network));
-    const template = net ? await ctx.get('NetworkTemplate', Number(net.template)) : null;
+export function neutronReconciler(opts: ConnectOptions): Reconciler<'ControllerNetwork'> {
+  const parts = async (row: Rows['ControllerNetwork'], ctx: SyncContext) => {
+    const net = await ctx.get('Network', row.network);
+    const template = net ? await ctx.get('NetworkTemplate', net.template) : null;
     return { net, template };
   };
 
   // The router XOS joined this network to for port forwarding, once no other network row of the
   // same cluster network (nat-net is one per slice) uses it: null when done, else what it waits for.
-  const dropRouter = async (row: Row, admin: OpenStackClient, controller: Row, ctx: SyncContext): Promise<string | null> => {
+  const dropRouter = async (row: Rows['ControllerNetwork'], admin: OpenStackClient, controller: Rows['Controller'], ctx: SyncContext): Promise<string | null> => {
     if (!row.router_id || !row.net_id) return null;
     const others = (await ctx.find('ControllerNetwork', { controller: row.controller, router_id: row.router_id })).filter(
       (l) => l.id !== row.id && l.net_id === row.net_id,
     );
     if (others.length) return null;
-    return releaseRouter(admin, controller, String(row.router_id), String(row.net_id));
+    return releaseRouter(admin, controller, row.router_id, row.net_id);
   };
 
   return {
     model: model('ControllerNetwork'),
-    controllerOf: async (row) => Number(row.controller),
+    controllerOf: async (row) => row.controller,
     reconcile: async (row, ctx): Promise<Outcome> => {
       const { net, template } = await parts(row, ctx);
       if (!net || !template) return { kind: 'waiting', on: `network ${row.network}` };
@@ -41,7 +41,7 @@ export function neutronReconciler(opts: ConnectOptions): Reconciler {
       const admin = clientFor(controller, ctx, opts);
       try {
         if (template.shared_network_name) {
-          const [shared] = await collect(admin.network.networks.list({ name: String(template.shared_network_name) }));
+          const [shared] = await collect(admin.network.networks.list({ name: template.shared_network_name }));
           if (!shared) throw new SyncError(`the cluster has no network "${template.shared_network_name}" (template ${template.name})`, 'configuration');
           return { kind: 'done', fields: { net_id: shared.id } };
         }
@@ -51,26 +51,26 @@ export function neutronReconciler(opts: ConnectOptions): Reconciler {
         const project = String(sliceLink.tenant_id);
         const tag = xosTag('network', net.id);
         const cloud = projectClient(controller, project, ctx, opts);
-        let [n] = (await collect(admin.network.networks.list({ name: String(net.name), project_id: project }))).filter((x) => x.description === tag);
-        n ??= await cloud.network.networks.create({ name: String(net.name), project_id: project, description: tag });
-        const cidr = net.subnet ? String(net.subnet) : privateCidr(Number(row.id));
+        let [n] = (await collect(admin.network.networks.list({ name: net.name, project_id: project }))).filter((x) => x.description === tag);
+        n ??= await cloud.network.networks.create({ name: net.name, project_id: project, description: tag });
+        const cidr = net.subnet || privateCidr(row.id);
         let [sub] = await collect(admin.network.subnets.list({ network_id: n.id }));
         sub ??= await cloud.network.subnets.create({ network_id: n.id, cidr, ip_version: 4, name: `${net.name}-${row.id}`, gateway_ip: null, enable_dhcp: true, description: tag });
-        const fields: Row = { net_id: n.id, subnet_id: sub.id, subnet: sub.cidr };
+        const fields = { net_id: n.id, subnet_id: sub.id, subnet: sub.cidr };
 
         if (!wantsSdnController(template)) {
           // A template that no longer asks for a controller: the one it had goes.
           if (row.controller_instance_id || row.controller_url) {
             if (!(await removeSdnController(admin, row, net))) return { kind: 'requeue', afterSeconds: 1, message: 'SDN controller is being deleted', fields };
-            if (net.controller_url) await ctx.setFields('Network', Number(net.id), { controller_url: null });
+            if (net.controller_url) await ctx.setFields('Network', net.id, { controller_url: null });
           }
           return { kind: 'done', fields: { ...fields, controller_instance_id: null, controller_url: null } };
         }
         // The network is there: record it now, the controller may take a while.
-        if (row.net_id !== n.id || row.subnet_id !== sub.id) await ctx.setFields('ControllerNetwork', Number(row.id), fields);
+        if (row.net_id !== n.id || row.subnet_id !== sub.id) await ctx.setFields('ControllerNetwork', row.id, fields);
         const sdn = await ensureSdnController({ admin, cloud, controller, link: row, net, template, netId: n.id, ctx });
         if (sdn.kind !== 'ready') return sdn.kind === 'requeue' ? { ...sdn, fields: { ...fields, ...sdn.fields } } : sdn;
-        if (net.controller_url !== sdn.url) await ctx.setFields('Network', Number(net.id), { controller_url: sdn.url });
+        if (net.controller_url !== sdn.url) await ctx.setFields('Network', net.id, { controller_url: sdn.url });
         return { kind: 'done', fields: { ...fields, controller_instance_id: sdn.serverId, controller_url: sdn.url }, message: `OK (SDN controller at ${sdn.url})` };
       } catch (e) {
         throw toSyncError(e, `network ${net.name}`);
@@ -88,7 +88,7 @@ export function neutronReconciler(opts: ConnectOptions): Reconciler {
         const busy = await dropRouter(row, admin, controller, ctx);
         if (busy) return { kind: 'requeue', afterSeconds: 2, message: `waiting: ${busy}` };
         if (!row.net_id || template?.shared_network_name) return { kind: 'done' }; // not ours to delete
-        const n = await admin.network.networks.get(String(row.net_id)).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)));
+        const n = await admin.network.networks.get(row.net_id).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)));
         if (n && n.description === xosTag('network', row.network)) {
           // Ports of servers that are still going away keep the network busy (409): retry.
           await admin.network.networks.delete(n.id, { ignoreMissing: true });

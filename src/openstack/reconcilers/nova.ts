@@ -8,7 +8,7 @@
 // Nova does not delete ports it was given, so removal deletes that port once the server is gone,
 // and only then gives the address back.
 import { model } from '../../model/registry.js';
-import type { Row } from '../../model/types.js';
+import type { Rows } from '../../model/rows.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
 import { collect, encodeUserData, OpenStackError, type OpenStackClient, type Port, type Server } from '../client/index.js';
 import type { ServerNetworks } from '../client/services/compute.js';
@@ -17,25 +17,25 @@ import { toSyncError } from '../sync-errors.js';
 import { pollSeconds, recordedServer, withFlavorId } from '../nova-lookups.js';
 import { controllerForInstance, notReady, xosTag } from './links.js';
 
-const xosId = (id: unknown) => `instance/${id}`;
+const xosId = (id: number) => `instance/${id}`;
 
 
 // Keys of everyone who may log in: slice members, the instance's and the slice's creators.
-async function sshKeys(inst: Row, slice: Row, ctx: SyncContext): Promise<string[]> {
+async function sshKeys(inst: Rows['Instance'], slice: Rows['Slice'], ctx: SyncContext): Promise<string[]> {
   const users = new Set<number>();
-  for (const p of await ctx.find('SlicePrivilege', { slice: slice.id })) users.add(Number(p.user));
-  if (inst.creator != null) users.add(Number(inst.creator));
-  if (slice.creator != null) users.add(Number(slice.creator));
+  for (const p of await ctx.find('SlicePrivilege', { slice: slice.id })) users.add(p.user);
+  if (inst.creator != null) users.add(inst.creator);
+  if (slice.creator != null) users.add(slice.creator);
   const keys: string[] = [];
   for (const id of users) {
     const u = await ctx.get('User', id);
-    if (u?.public_key && !u.deleted) keys.push(String(u.public_key).trim());
+    if (u?.public_key && !u.deleted) keys.push(u.public_key.trim());
   }
   return keys;
 }
 
-function userData(inst: Row, slice: Row, keys: string[]): string {
-  if (inst.user_data) return String(inst.user_data);
+function userData(inst: Rows['Instance'], slice: Rows['Slice'], keys: string[]): string {
+  if (inst.user_data) return inst.user_data;
   return ['#cloud-config', `hostname: ${slice.name}-${inst.id}`, 'ssh_authorized_keys:', ...keys.map((k) => `  - ${JSON.stringify(k)}`), ''].join('\n');
 }
 
@@ -55,15 +55,15 @@ async function explainFault(admin: OpenStackClient, server: Server): Promise<str
 const firstAddress = (s: Server) => Object.values(s.addresses ?? {}).flat().find((a) => a.version === 4)?.addr ?? null;
 
 export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
-  const instance: Reconciler = {
+  const instance: Reconciler<'Instance'> = {
     model: model('Instance'),
-    controllerOf: async (row, ctx) => Number((await controllerForInstance(row, ctx))?.id ?? 0) || null,
+    controllerOf: async (row, ctx) => (await controllerForInstance(row, ctx))?.id || null,
     reconcile: async (inst, ctx): Promise<Outcome> => {
       const controller = await controllerForInstance(inst, ctx);
       if (!controller) return { kind: 'waiting', on: `a controller in deployment ${inst.deployment}` };
-      const slice = await ctx.get('Slice', Number(inst.slice));
-      const image = await ctx.get('Image', Number(inst.image));
-      const flavor = await ctx.get('Flavor', Number(inst.flavor));
+      const slice = await ctx.get('Slice', inst.slice);
+      const image = await ctx.get('Image', inst.image);
+      const flavor = await ctx.get('Flavor', inst.flavor);
       if (!slice || !image || !flavor) return { kind: 'waiting', on: 'its slice, image and flavor' };
       // What the server needs on this controller, created here if missing.
       const sliceLink = await ctx.ensure('ControllerSlice', { controller: controller.id, slice: slice.id });
@@ -96,18 +96,18 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
           throw new SyncError(`server ${name}: ${why}`, 'transient');
         }
         if (!server) {
-          let node: Row | null = null;
-          if (inst.node != null) node = await ctx.get('Node', Number(inst.node));
+          let node: Rows['Node'] | null = null;
+          if (inst.node != null) node = await ctx.get('Node', inst.node);
           let publicPort: Port | null = null;
           if (pool && poolLink) {
             const w = notReady(poolLink, `address pool ${pool.name} on ${controller.name}`);
             if (w) return w;
             for (const { n, link } of netLinks) {
-              const shared = publicNets.get(Number(n.id));
+              const shared = publicNets.get(n.id);
               if (shared !== undefined && link.net_id !== poolLink.net_id)
                 throw new SyncError(`network ${n.name} is on the cluster network "${shared}", but pool ${pool.name} serves "${pool.network_name}" on ${controller.name}`, 'configuration');
             }
-            const a = await ctx.addresses.allocate(Number(pool.id), { instance: Number(inst.id) });
+            const a = await ctx.addresses.allocate(pool.id, { instance: inst.id });
             if (!a.ok) throw new SyncError(a.message, 'configuration');
             publicPort = await ensurePublicPort(admin, {
               name: publicPortName(slice, inst),
@@ -116,7 +116,7 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
               subnetId: String(poolLink.subnet_id),
               project: String(sliceLink.tenant_id),
               address: a.address,
-              pool: String(pool.name),
+              pool: pool.name,
             });
           }
           const networks = bootNetworks(netLinks.map(({ link }) => String(link.net_id)), publicPort);
@@ -127,7 +127,7 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
             imageRef: String(imageLink.glance_image_id),
             networks,
             ...(node ? { availability_zone: `nova:${node.name}` } : {}),
-            metadata: { 'xos-id': xosId(inst.id), 'xos-slice': String(slice.name) },
+            metadata: { 'xos-id': xosId(inst.id), 'xos-slice': slice.name },
             user_data,
           }));
           // A server is always BUILD right after its create: record its id and come back, rather than read it now.
@@ -146,23 +146,23 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
     remove: async (inst, ctx) => {
       const controller = await controllerForInstance(inst, ctx);
       if (!controller) {
-        await ctx.addresses.release(Number(inst.id), null);
+        await ctx.addresses.release(inst.id, null);
         return { kind: 'done' };
       }
       const admin = clientFor(controller, ctx, opts);
       try {
         // The recorded server first; the metadata search (narrowed by name) for a crash before it was recorded.
         const recorded = inst.instance_uuid
-          ? await admin.compute.servers.get(String(inst.instance_uuid)).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)))
+          ? await admin.compute.servers.get(inst.instance_uuid).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)))
           : null;
-        const slice = await ctx.get('Slice', Number(inst.slice));
+        const slice = await ctx.get('Slice', inst.slice);
         const servers = recorded
           ? [recorded]
           : await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), all_tenants: true, ...(slice ? { name: `${slice.name}-${inst.id}` } : {}) });
         if (!servers.length) {
           // The server is gone: its public port now (Nova leaves ports it was given), then the address.
           if (slice) await removePublicPorts(admin, inst, slice);
-          await ctx.addresses.release(Number(inst.id), null);
+          await ctx.addresses.release(inst.id, null);
           return { kind: 'done' };
         }
         for (const s of servers) if (s.status !== 'DELETED') await admin.compute.servers.delete(s.id, { ignoreMissing: true });
@@ -176,37 +176,37 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
 }
 
 // Networks an instance joins: the slice's own (autoconnect) and those it joined.
-async function sliceNetworks(slice: Row, ctx: SyncContext): Promise<Row[]> {
+async function sliceNetworks(slice: Rows['Slice'], ctx: SyncContext): Promise<Rows['Network'][]> {
   const own = (await ctx.find('Network', { owner: slice.id })).filter((n) => n.autoconnect !== false);
   const joined = [];
   for (const ns of await ctx.find('NetworkSlice', { slice: slice.id })) {
-    const n = await ctx.get('Network', Number(ns.network));
+    const n = await ctx.get('Network', ns.network);
     if (n && !n.deleted && !own.some((o) => o.id === n.id)) joined.push(n);
   }
   return [...own, ...joined];
 }
 
-async function recordPorts(inst: Row, server: Server, admin: OpenStackClient, ctx: SyncContext, netLinks: { n: Row; link: Row }[]) {
+async function recordPorts(inst: Rows['Instance'], server: Server, admin: OpenStackClient, ctx: SyncContext, netLinks: { n: Rows['Network']; link: Rows['ControllerNetwork'] }[]) {
   for await (const p of admin.network.ports.list({ device_id: server.id })) {
     const hit = netLinks.find(({ link }) => link.net_id === p.network_id);
     if (!hit) continue;
     const row = await ctx.ensure('Port', { network: hit.n.id, instance: inst.id });
     const ip = p.fixed_ips[0]?.ip_address ?? null;
-    if (row.ip !== ip || row.port_id !== p.id || row.mac !== p.mac_address) await ctx.setFields('Port', Number(row.id), { ip, port_id: p.id, mac: p.mac_address });
+    if (row.ip !== ip || row.port_id !== p.id || row.mac !== p.mac_address) await ctx.setFields('Port', row.id, { ip, port_id: p.id, mac: p.mac_address });
   }
 }
 
 // The slice's networks whose template is public, with the cluster network each names.
-async function publicNetworks(nets: Row[], ctx: SyncContext): Promise<Map<number, string>> {
+async function publicNetworks(nets: Rows['Network'][], ctx: SyncContext): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const n of nets) {
-    const t = await ctx.get('NetworkTemplate', Number(n.template));
-    if (t?.visibility === 'public') out.set(Number(n.id), String(t.shared_network_name ?? ''));
+    const t = await ctx.get('NetworkTemplate', n.template);
+    if (t?.visibility === 'public') out.set(n.id, t.shared_network_name ?? '');
   }
   return out;
 }
 
-const publicPortName = (slice: Row, inst: Row) => `${slice.name}-${inst.id}-public`;
+const publicPortName = (slice: Pick<Rows['Slice'], 'name'>, inst: Pick<Rows['Instance'], 'id'>) => `${slice.name}-${inst.id}-public`;
 
 // The port that carries an instance's public address: the one made before (by name and tag),
 // else a new one, made as admin in the slice's project with exactly the allocated address.
@@ -240,7 +240,7 @@ function bootNetworks(netIds: string[], publicPort: Port | null): ServerNetworks
   return out;
 }
 
-async function removePublicPorts(admin: OpenStackClient, inst: Row, slice: Row) {
+async function removePublicPorts(admin: OpenStackClient, inst: Rows['Instance'], slice: Rows['Slice']) {
   const tag = xosTag('instance', inst.id);
   for (const p of await collect(admin.network.ports.list({ name: publicPortName(slice, inst) })))
     if (p.description === tag) await admin.network.ports.delete(p.id, { ignoreMissing: true });

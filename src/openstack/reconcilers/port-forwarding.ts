@@ -9,7 +9,7 @@
 // carries its Port (description xos-port-<id>) and is found again after a crash; the reconciler
 // lists its forwardings and adds what is missing and deletes what is extra.
 import { model } from '../../model/registry.js';
-import type { Row } from '../../model/types.js';
+import type { Rows } from '../../model/rows.js';
 import { parseCidr, parseRanges, toInt, toIp } from '../../net/address-ranges.js';
 import { formatForward, parsePortForwards, type Forward } from '../../net/port-forward.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
@@ -96,9 +96,9 @@ export function forwardingBody(r: Rule, target: { ip: string; portId: string }, 
 const describe = (rules: Rule[]) => rules.map((r) => formatForward(r)).join(', ');
 
 // The extensions of each controller's Neutron, looked up at most once a minute.
-const extensionCache = new Map<number, { at: number; version: unknown; aliases: Set<string> }>();
-export async function neutronExtensions(controller: Row, admin: OpenStackClient): Promise<Set<string>> {
-  const id = Number(controller.id);
+const extensionCache = new Map<number, { at: number; version: number; aliases: Set<string> }>();
+export async function neutronExtensions(controller: Pick<Rows['Controller'], 'id' | 'version'>, admin: OpenStackClient): Promise<Set<string>> {
+  const id = controller.id;
   const hit = extensionCache.get(id);
   if (hit && hit.version === controller.version && Date.now() - hit.at < 60_000) return hit.aliases;
   const aliases = new Set((await admin.network.listExtensions()).map((e) => e.alias));
@@ -123,9 +123,10 @@ const orNull = <T>(p: Promise<T>) => p.catch((e) => (missing(e) ? null : Promise
 // The router that joins a subnet to the external network.
 
 const ROUTER_INTERFACE_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:ha_router_replicated_interface'];
-export const routerName = (controller: Row) => `xos-${controller.name}`;
-export const routerTag = (controller: Row) => xosTag('controller', controller.id);
-const isOurs = (r: Router, controller: Row) => r.name === routerName(controller) && r.description === routerTag(controller);
+type RouterOwner = Pick<Rows['Controller'], 'id' | 'name'>;
+export const routerName = (controller: RouterOwner) => `xos-${controller.name}`;
+export const routerTag = (controller: RouterOwner) => xosTag('controller', controller.id);
+const isOurs = (r: Router, controller: RouterOwner) => r.name === routerName(controller) && r.description === routerTag(controller);
 
 // The address XOS's router takes on the external subnet: the highest one of the pool's network
 // that lies outside the pool's ranges (so that it is never one XOS hands out) and that nothing
@@ -144,13 +145,13 @@ export function routerGatewayAddress(pool: { cidr: string; gateway?: string | nu
 export interface External {
   netId: string;
   subnetId: string;
-  pool: Row; // the XOS address pool the external subnet carries
+  pool: Rows['AddressPool']; // the XOS address pool the external subnet carries
 }
 
 // A router with a gateway on the external network and an interface on the subnet: one that
 // exists, else XOS's own router of this controller (made, given the gateway and joined to the
 // subnet as needed).
-export async function ensureRouter(admin: OpenStackClient, controller: Row, ext: External, subnetId: string): Promise<Router> {
+export async function ensureRouter(admin: OpenStackClient, controller: RouterOwner, ext: External, subnetId: string): Promise<Router> {
   const subnet = await admin.network.subnets.get(subnetId);
   const joined = new Set<string>();
   for await (const p of admin.network.ports.list({ network_id: subnet.network_id }))
@@ -175,7 +176,7 @@ export async function ensureRouter(admin: OpenStackClient, controller: Row, ext:
 // is XOS's to hand out.
 async function gatewayInfo(admin: OpenStackClient, ext: External) {
   const used = (await collect(admin.network.ports.list({ network_id: ext.netId }))).flatMap((p) => p.fixed_ips.map((f) => f.ip_address));
-  const address = routerGatewayAddress({ cidr: String(ext.pool.cidr), gateway: ext.pool.gateway as string | null, ranges: String(ext.pool.ranges) }, used);
+  const address = routerGatewayAddress(ext.pool, used);
   if (!address)
     throw new SyncError(
       `pool ${ext.pool.name} covers all of ${ext.pool.cidr}: leave one address out of its ranges for XOS's router, or give the cluster a router with a gateway on its external network`,
@@ -207,7 +208,7 @@ async function joinSubnet(admin: OpenStackClient, router: Router, networkId: str
 // Undo ensureRouter for one network once nothing of XOS's needs the router there any more: its
 // interfaces on the network go, and XOS's own router goes with its last interface. Routers XOS
 // did not make are left alone. Returns a message while a floating IP still holds it.
-export async function releaseRouter(admin: OpenStackClient, controller: Row, routerId: string, networkId: string): Promise<string | null> {
+export async function releaseRouter(admin: OpenStackClient, controller: RouterOwner, routerId: string, networkId: string): Promise<string | null> {
   const router = await orNull(admin.network.routers.get(routerId));
   if (!router || !isOurs(router, controller)) return null;
   const interfaces = (await collect(admin.network.ports.list({ device_id: router.id }))).filter((p) => ROUTER_INTERFACE_OWNERS.includes(p.device_owner));
@@ -230,13 +231,13 @@ export async function releaseRouter(admin: OpenStackClient, controller: Row, rou
 // ---------------------------------------------------------------------------------------------
 // The Port reconciler.
 
-const fipTag = (port: Row) => xosTag('port', port.id);
+const fipTag = (port: Pick<Rows['Port'], 'id'>) => xosTag('port', port.id);
 
 // The floating IP XOS made for a port: the recorded one, else the one tagged for it on the
 // external network (a crash after the create call).
-async function findFloatingIp(admin: OpenStackClient, port: Row, extNet: string | null): Promise<FloatingIp | null> {
+async function findFloatingIp(admin: OpenStackClient, port: Rows['Port'], extNet: string | null): Promise<FloatingIp | null> {
   if (port.floating_ip_id) {
-    const f = await orNull(admin.network.floatingIps.get(String(port.floating_ip_id)));
+    const f = await orNull(admin.network.floatingIps.get(port.floating_ip_id));
     if (f && f.description === fipTag(port)) return f;
   }
   if (!extNet) return null;
@@ -251,40 +252,40 @@ async function deleteFloatingIp(admin: OpenStackClient, fip: FloatingIp) {
   await admin.network.floatingIps.delete(fip.id, { ignoreMissing: true });
 }
 
-export function portForwardingReconciler(opts: ConnectOptions): Reconciler {
-  const context = async (port: Row, ctx: SyncContext) => {
-    const network = await ctx.get('Network', Number(port.network));
-    const instance = port.instance != null ? await ctx.get('Instance', Number(port.instance)) : null;
+export function portForwardingReconciler(opts: ConnectOptions): Reconciler<'Port'> {
+  const context = async (port: Rows['Port'], ctx: SyncContext) => {
+    const network = await ctx.get('Network', port.network);
+    const instance = port.instance != null ? await ctx.get('Instance', port.instance) : null;
     const controller = instance ? await controllerForInstance(instance, ctx) : null;
     return { network, instance, controller };
   };
 
   // Takes away what XOS made for the port's forwarding and gives the address back.
-  const clear = async (port: Row, ctx: SyncContext, controller: Row | null, instance: Row | null): Promise<void> => {
+  const clear = async (port: Rows['Port'], ctx: SyncContext, controller: Rows['Controller'] | null, instance: Rows['Instance'] | null): Promise<void> => {
     if (controller) {
       const admin = clientFor(controller, ctx, opts);
       const pool = await ctx.addresses.poolFor(controller);
       const [link] = pool ? await ctx.find('ControllerAddressPool', { controller: controller.id, address_pool: pool.id }) : [];
-      const fip = await findFloatingIp(admin, port, (link?.net_id as string | undefined) ?? null);
+      const fip = await findFloatingIp(admin, port, link?.net_id ?? null);
       if (fip) await deleteFloatingIp(admin, fip);
     }
-    if (instance) await ctx.addresses.release(Number(instance.id), Number(port.network));
+    if (instance) await ctx.addresses.release(instance.id, port.network);
   };
 
-  const holdsSomething = async (port: Row, ctx: SyncContext, instance: Row | null) =>
+  const holdsSomething = async (port: Rows['Port'], ctx: SyncContext, instance: Rows['Instance'] | null) =>
     port.floating_ip_id != null || (instance != null && (await ctx.find('AddressAllocation', { instance: instance.id, network: port.network })).length > 0);
 
   return {
     model: model('Port'),
     controllerOf: async (row, ctx) => {
-      const inst = row.instance != null ? await ctx.get('Instance', Number(row.instance)) : null;
-      return inst ? Number((await controllerForInstance(inst, ctx))?.id ?? 0) || null : null;
+      const inst = row.instance != null ? await ctx.get('Instance', row.instance) : null;
+      return inst ? (await controllerForInstance(inst, ctx))?.id || null : null;
     },
 
     reconcile: async (port, ctx): Promise<Outcome> => {
       const { network, instance, controller } = await context(port, ctx);
       if (!network) return { kind: 'waiting', on: `network ${port.network}` };
-      const { forwards, errors } = parsePortForwards(network.ports as string | null);
+      const { forwards, errors } = parsePortForwards(network.ports);
       if (errors.length) throw new SyncError(`network ${network.name}: ${errors.join('; ')}`, 'configuration', null, true);
       const none = { floating_ip: null, floating_ip_id: null };
       if (!forwards.length) {
@@ -305,11 +306,11 @@ export function portForwardingReconciler(opts: ConnectOptions): Reconciler {
         const extensions = await neutronExtensions(controller, admin);
         if (!extensions.has(PF_EXTENSION))
           throw new SyncError(`port forwarding is not supported on ${controller.name}: Neutron has no ${PF_EXTENSION} extension`, 'configuration', null, true);
-        const planned = rulesFor(forwards, extensions.has(PF_RANGES_EXTENSION), controller.name as string);
+        const planned = rulesFor(forwards, extensions.has(PF_RANGES_EXTENSION), controller.name);
         if ('error' in planned) throw new SyncError(planned.error, 'configuration', null, true);
 
         if (!port.port_id) return { kind: 'waiting', on: `the Neutron port of instance ${instance.id} on network ${network.name}` };
-        const nport = await orNull(admin.network.ports.get(String(port.port_id)));
+        const nport = await orNull(admin.network.ports.get(port.port_id));
         const fixed = nport?.fixed_ips.find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip.ip_address));
         if (!nport || !fixed) return { kind: 'requeue', afterSeconds: 5, message: `Neutron port ${port.port_id} of instance ${instance.id} is gone or has no IPv4 address` };
         const target = { ip: fixed.ip_address, portId: nport.id };
@@ -325,9 +326,9 @@ export function portForwardingReconciler(opts: ConnectOptions): Reconciler {
           ensureRouter(admin, controller, { netId: extNet, subnetId: String(poolLink.subnet_id), pool }, fixed.subnet_id),
         );
         const [netLink] = await ctx.find('ControllerNetwork', { controller: controller.id, network: network.id });
-        if (netLink && netLink.router_id !== router.id) await ctx.setFields('ControllerNetwork', Number(netLink.id), { router_id: router.id });
+        if (netLink && netLink.router_id !== router.id) await ctx.setFields('ControllerNetwork', netLink.id, { router_id: router.id });
 
-        const got = await ctx.addresses.allocate(Number(pool.id), { instance: Number(instance.id), network: Number(network.id) });
+        const got = await ctx.addresses.allocate(pool.id, { instance: instance.id, network: network.id });
         if (!got.ok) throw new SyncError(got.message, 'configuration');
         let fip = await findFloatingIp(admin, port, extNet);
         if (fip && (fip.floating_ip_address !== got.address || fip.floating_network_id !== extNet)) {
@@ -342,7 +343,7 @@ export function portForwardingReconciler(opts: ConnectOptions): Reconciler {
             throw e;
           });
         // Recorded at once, so that a crash from here on finds it by id.
-        if (port.floating_ip_id !== fip.id) await ctx.setFields('Port', Number(port.id), { floating_ip: fip.floating_ip_address, floating_ip_id: fip.id });
+        if (port.floating_ip_id !== fip.id) await ctx.setFields('Port', port.id, { floating_ip: fip.floating_ip_address, floating_ip_id: fip.id });
 
         const pfs = admin.network.portForwardings(fip.id);
         const { create, remove } = diffForwardings(await collect(pfs.list()), planned.rules, target);

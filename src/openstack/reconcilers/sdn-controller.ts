@@ -6,34 +6,47 @@
 //
 // The server carries metadata xos-id=controllernetwork/<id> and is looked up by it before one is
 // created, so a crash after the create call is adopted, never duplicated.
-import type { Row } from '../../model/types.js';
+import type { Rows } from '../../model/rows.js';
 import { SyncError, type Outcome, type SyncContext } from '../../sync/types.js';
 import { collect, OpenStackError, type OpenStackClient, type Server, type ServerCreate } from '../client/index.js';
 import { notReady } from './links.js';
 
-export const sdnXosId = (linkId: unknown) => `controllernetwork/${linkId}`;
-export const sdnServerName = (net: Row) => `${net.name}-sdn`;
-export const wantsSdnController = (template: Row | null) => template != null && template.controller_kind != null && template.controller_kind !== 'none';
-export const controllerUrl = (address: string, port: unknown) => `tcp:${address}:${Number(port ?? 6633)}`;
+type Link = Rows['ControllerNetwork'];
+type Net = Rows['Network'];
+type Template = Rows['NetworkTemplate'];
+
+export const sdnXosId = (linkId: number) => `controllernetwork/${linkId}`;
+export const sdnServerName = (net: Pick<Net, 'name'>) => `${net.name}-sdn`;
+export const wantsSdnController = (template: Pick<Template, 'controller_kind'> | null) =>
+  template != null && template.controller_kind != null && template.controller_kind !== 'none';
+export const controllerUrl = (address: string, port: number | null | undefined) => `tcp:${address}:${port ?? 6633}`;
 
 const BOOTED = 'xos-booted'; // metadata: when XOS asked for the server (its own clock, ms)
 
 // The server Nova is asked for (pure, so that it can be checked without a cluster).
-export function sdnServerBody(a: { link: Row; net: Row; template: Row; netId: string; imageId: string; flavorId: string; now: number }): ServerCreate {
+export function sdnServerBody(a: {
+  link: Pick<Link, 'id'>;
+  net: Pick<Net, 'name'>;
+  template: Pick<Template, 'controller_key_name'>;
+  netId: string;
+  imageId: string;
+  flavorId: string;
+  now: number;
+}): ServerCreate {
   return {
     name: sdnServerName(a.net),
     flavorRef: a.flavorId,
     imageRef: a.imageId,
     networks: [{ uuid: a.netId }],
-    metadata: { 'xos-id': sdnXosId(a.link.id), 'xos-network': String(a.net.name), [BOOTED]: String(a.now) },
-    ...(a.template.controller_key_name ? { key_name: String(a.template.controller_key_name) } : {}),
+    metadata: { 'xos-id': sdnXosId(a.link.id), 'xos-network': a.net.name, [BOOTED]: String(a.now) },
+    ...(a.template.controller_key_name ? { key_name: a.template.controller_key_name } : {}),
   };
 }
 
 // The controller's address on its network, once it runs.
-export function sdnAddress(server: Server, net: Row): string | null {
+export function sdnAddress(server: Server, net: Pick<Net, 'name'>): string | null {
   if (server.status !== 'ACTIVE') return null;
-  const on = server.addresses?.[String(net.name)] ?? Object.values(server.addresses ?? {}).flat();
+  const on = server.addresses?.[net.name] ?? Object.values(server.addresses ?? {}).flat();
   return on.find((a) => a.version === 4)?.addr ?? null;
 }
 
@@ -42,7 +55,7 @@ export function sdnAddress(server: Server, net: Row): string | null {
 // within the timeout of its creation (both by Nova's clock); one that does not run yet has until
 // the timeout after XOS asked for it (by XOS's clock, metadata xos-booted).
 export type SdnVerdict = { ready: string } | { late: true } | { waitMs: number };
-export function sdnVerdict(server: Server, net: Row, link: Row, timeoutSeconds: number, now: number): SdnVerdict {
+export function sdnVerdict(server: Server, net: Pick<Net, 'name'>, link: Pick<Link, 'controller_instance_id' | 'controller_url'>, timeoutSeconds: number, now: number): SdnVerdict {
   const address = sdnAddress(server, net);
   const limit = timeoutSeconds * 1000;
   if (address) {
@@ -58,10 +71,10 @@ export function sdnVerdict(server: Server, net: Row, link: Row, timeoutSeconds: 
 
 const going = (s: Server) => s.status === 'DELETED' || s.status === 'SOFT_DELETED' || s['OS-EXT-STS:task_state'] === 'deleting';
 
-async function findServers(admin: OpenStackClient, link: Row, net: Row | null): Promise<Server[]> {
+async function findServers(admin: OpenStackClient, link: Link, net: Net | null): Promise<Server[]> {
   const found: Server[] = [];
   if (link.controller_instance_id) {
-    const s = await admin.compute.servers.get(String(link.controller_instance_id)).catch((e) => (e instanceof OpenStackError && e.status === 404 ? null : Promise.reject(e)));
+    const s = await admin.compute.servers.get(link.controller_instance_id).catch((e) => (e instanceof OpenStackError && e.status === 404 ? null : Promise.reject(e)));
     if (s && s.metadata?.['xos-id'] === sdnXosId(link.id)) found.push(s);
   }
   for (const s of await admin.compute.servers.findByMetadata({ key: 'xos-id', value: sdnXosId(link.id), all_tenants: true, ...(net ? { name: sdnServerName(net) } : {}) }))
@@ -69,13 +82,13 @@ async function findServers(admin: OpenStackClient, link: Row, net: Row | null): 
   return found;
 }
 
-async function flavorId(admin: OpenStackClient, template: Row, ctx: SyncContext): Promise<string> {
-  let flavor = template.controller_flavor != null ? await ctx.get('Flavor', Number(template.controller_flavor)) : null;
+async function flavorId(admin: OpenStackClient, template: Template, ctx: SyncContext): Promise<string> {
+  let flavor = template.controller_flavor != null ? await ctx.get('Flavor', template.controller_flavor) : null;
   if (!flavor) [flavor] = await ctx.find('Flavor', { default: true });
   if (!flavor) throw new SyncError(`network template ${template.name} names no controller flavor and there is no default flavor`, 'configuration');
   const hit = (await collect(admin.compute.flavors.list())).find((f) => f.name === flavor!.name);
   if (hit) return hit.id;
-  return (await admin.compute.flavors.create({ name: String(flavor.name), vcpus: Number(flavor.vcpus), ram: Number(flavor.ram_mb), disk: Number(flavor.disk_gb) })).id;
+  return (await admin.compute.flavors.create({ name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram_mb, disk: flavor.disk_gb })).id;
 }
 
 export interface SdnReady {
@@ -89,17 +102,17 @@ export interface SdnReady {
 export async function ensureSdnController(a: {
   admin: OpenStackClient;
   cloud: OpenStackClient; // scoped to the slice's project
-  controller: Row;
-  link: Row;
-  net: Row;
-  template: Row;
+  controller: Rows['Controller'];
+  link: Link;
+  net: Net;
+  template: Template;
   netId: string;
   ctx: SyncContext;
   now?: () => number;
 }): Promise<SdnReady | Outcome> {
   const { admin, cloud, controller, link, net, template, ctx } = a;
   const now = a.now ?? Date.now;
-  const timeout = Number(template.controller_timeout ?? 30);
+  const timeout = template.controller_timeout ?? 30;
   const name = sdnServerName(net);
   let [server] = (await findServers(admin, link, net)).filter((s) => !going(s));
   if (server?.status === 'ERROR') {
@@ -109,14 +122,14 @@ export async function ensureSdnController(a: {
     throw new SyncError(`SDN controller for network ${net.name} failed: ${full.fault?.message ?? 'the server went to ERROR'}`, 'transient');
   }
   if (!server) {
-    const image = await ctx.get('Image', Number(template.controller_image));
+    const image = template.controller_image == null ? null : await ctx.get('Image', template.controller_image);
     if (!image) throw new SyncError(`network template ${template.name} names no controller image`, 'configuration');
     const imageLink = await ctx.ensure('ControllerImage', { controller: controller.id, image: image.id });
     const wait = notReady(imageLink, `image ${image.name} on ${controller.name} (for the SDN controller)`);
     if (wait) return wait;
     const body = sdnServerBody({ link, net, template, netId: a.netId, imageId: String(imageLink.glance_image_id), flavorId: await flavorId(admin, template, ctx), now: now() });
     server = await cloud.compute.servers.create(body);
-    await ctx.setFields('ControllerNetwork', Number(link.id), { controller_instance_id: server.id });
+    await ctx.setFields('ControllerNetwork', link.id, { controller_instance_id: server.id });
     server = await admin.compute.servers.get(server.id);
   }
   const verdict = sdnVerdict(server, net, link, timeout, now());
@@ -124,7 +137,7 @@ export async function ensureSdnController(a: {
   if ('late' in verdict) {
     // As the OVX plugin did: a controller that does not come up is deleted.
     await admin.compute.servers.delete(server.id, { ignoreMissing: true });
-    await ctx.setFields('ControllerNetwork', Number(link.id), { controller_instance_id: null, controller_url: null });
+    await ctx.setFields('ControllerNetwork', link.id, { controller_instance_id: null, controller_url: null });
     throw new SyncError(`SDN controller for network ${net.name} got no address within ${timeout} s`, 'transient');
   }
   const left = verdict.waitMs;
@@ -137,7 +150,7 @@ export async function ensureSdnController(a: {
 }
 
 // Deletes the network's controller: true once no server is left.
-export async function removeSdnController(admin: OpenStackClient, link: Row, net: Row | null): Promise<boolean> {
+export async function removeSdnController(admin: OpenStackClient, link: Link, net: Net | null): Promise<boolean> {
   const servers = await findServers(admin, link, net);
   const left = servers.filter((s) => s.status !== 'DELETED');
   for (const s of left) if (!going(s)) await admin.compute.servers.delete(s.id, { ignoreMissing: true });

@@ -72,7 +72,7 @@ export function RefSelect({ id, target, value, onChange, label, clearable, place
   }, [open, search, target, filterKey]);
 
   const choose = (row: Row | null) => {
-    onChange(row ? Number(row.id) : null);
+    onChange(row ? row.id : null);
     setText(null);
     setOpen(false);
   };
@@ -175,13 +175,13 @@ export function RefSelect({ id, target, value, onChange, label, clearable, place
               key={o.id}
               id={`${listId}-${i}`}
               role="option"
-              aria-selected={Number(o.id) === value}
+              aria-selected={o.id === value}
               className={`combo-option${i === active ? ' active' : ''}`}
               onMouseDown={(e) => e.preventDefault()}
               onMouseEnter={() => setActive(i)}
               onClick={() => choose(o)}
             >
-              <span>{titleOf(target.name, Number(o.id))}</span>
+              <span>{titleOf(target.name, o.id)}</span>
               <span className="muted small">#{o.id}</span>
             </li>
           ))}

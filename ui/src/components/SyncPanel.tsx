@@ -7,7 +7,8 @@ import { useSession } from '../session';
 import { Icon, RelTime, StatusBadge, statusOf } from './ui';
 import { useToast } from './Toasts';
 
-export function RetryButton({ model, row, small = false, onDone }: { model: ModelInfo; row: Row; small?: boolean; onDone?: () => void }) {
+// Any row of the model will do: it needs the id, and the title field to name it.
+export function RetryButton({ model, row, small = false, onDone }: { model: ModelInfo; row: Pick<Row, 'id'> & { [field: string]: unknown }; small?: boolean; onDone?: () => void }) {
   const { readOnly } = useSession();
   const toast = useToast();
   const [busy, setBusy] = useState(false);
@@ -69,7 +70,7 @@ export function SyncPanel({ model, row, onRetried }: { model: ModelInfo; row: Ro
         <dt>Next retry</dt>
         <dd>
           {row.next_retry ? <RelTime iso={row.next_retry} /> : <span className="muted">{s.cls === 'ok' ? 'not needed' : terminal ? 'none scheduled' : 'as soon as a worker is free'}</span>}
-          {Number(row.retry_count) > 0 && <span className="muted"> (attempt {Number(row.retry_count) + 1})</span>}
+          {row.retry_count != null && row.retry_count > 0 && <span className="muted"> (attempt {row.retry_count + 1})</span>}
         </dd>
         <dt>Enacted</dt>
         <dd>

@@ -1,6 +1,7 @@
 // Small building blocks shared by every page.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import type { ApiError, Row } from '../api';
+import type { ApiError } from '../api';
+import type { ApiSyncState } from '../../../src/model/rows';
 import { statusMessage } from '../meta';
 import { navigationCount } from '../router';
 import { useSessionOptional } from '../session';
@@ -53,10 +54,16 @@ const STATUS = {
   2: { cls: 'error', label: 'Error', icon: 'error' as const },
 };
 
-export const statusOf = (row: Row) => STATUS[(Number(row.backend_code) in STATUS ? Number(row.backend_code) : 0) as 0 | 1 | 2];
+// What a status is read from: a synced row (not every row has one).
+type Synced = Partial<Pick<ApiSyncState, 'backend_code' | 'backend_status'>>;
+
+export const statusOf = (row: Synced) => {
+  const code = row.backend_code ?? 0;
+  return STATUS[(code in STATUS ? code : 0) as 0 | 1 | 2];
+};
 
 // The synchronizer's verdict on a row: a coloured badge with its word, and the message.
-export function StatusBadge({ row, withMessage = false }: { row: Row; withMessage?: boolean }) {
+export function StatusBadge({ row, withMessage = false }: { row: Synced; withMessage?: boolean }) {
   const s = statusOf(row);
   const msg = statusMessage(row.backend_status);
   return (

@@ -2,7 +2,7 @@
 // it (one tab each), and for administrators the Admin-Only tab with its controller link rows.
 // Everything on the page follows the change feed.
 import { useState, type ReactNode } from 'react';
-import { api, type Row } from '../api';
+import { api, isRowOf, type Row } from '../api';
 import { detailFields, fieldLabel, isLinkModel, lower, pluralLabel, relations, rowTitle, type ModelInfo, type Relation } from '../meta';
 import { useQuery } from '../hooks';
 import { Link, navigate, setQuery, useLocation } from '../router';
@@ -18,8 +18,8 @@ import { prefetchRefs, rememberTitle, useTitles } from '../titles';
 import { InstanceAccess, SliceTenant } from './SliceTenant';
 
 // Pages with a tab of their own in place of a generic related list.
-const CUSTOM_TABS: Record<string, { id: string; label: string; replaces?: string; render: (row: Row, reload: () => void) => ReactNode }[]> = {
-  Slice: [{ id: 'instances', label: 'Instances', replaces: 'Instance.slice', render: (row) => <SliceTenant slice={row} /> }],
+const CUSTOM_TABS: Record<string, { id: string; label: string; replaces?: string; render: (row: Row, model: ModelInfo, reload: () => void) => ReactNode }[]> = {
+  Slice: [{ id: 'instances', label: 'Instances', replaces: 'Instance.slice', render: (row, model) => isRowOf(model, 'slices', row) && <SliceTenant slice={row} /> }],
 };
 
 export function DetailPage({ model, id }: { model: ModelInfo; id: number }) {
@@ -63,7 +63,7 @@ export function DetailPage({ model, id }: { model: ModelInfo; id: number }) {
   const sameModelCount = (r: Relation) => related.filter((x) => x.model === r.model).length;
   const tabs: TabDef[] = [
     { id: 'details', label: 'Details', render: () => <Details model={model} row={row} reload={reload} /> },
-    ...custom.map((c) => ({ id: c.id, label: c.label, render: () => c.render(row, reload) })),
+    ...custom.map((c) => ({ id: c.id, label: c.label, render: () => c.render(row, model, reload) })),
     ...related
       .filter((r) => !replaced.has(`${r.model.name}.${r.field}`))
       .map((r) => ({
@@ -176,7 +176,7 @@ function Details({ model, row, reload }: { model: ModelInfo; row: Row; reload: (
       </section>
       <div className="detail-side">
         {model.synced && <SyncPanel model={model} row={row} onRetried={reload} />}
-        {model.name === 'Instance' && <InstanceAccess instance={row} />}
+        {isRowOf(model, 'instances', row) && <InstanceAccess instance={row} />}
         <section className="card" aria-labelledby="record-title">
           <h2 id="record-title" className="card-title">
             Record

@@ -66,7 +66,7 @@ function ModelForm({ model, row }: { model: ModelInfo; row: Row | null }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const body: Row = {};
+    const body: Record<string, unknown> = {};
     const local: FieldError[] = [];
     for (const [name, f] of fields) {
       if (row && f.createOnly) continue;
@@ -90,7 +90,7 @@ function ModelForm({ model, row }: { model: ModelInfo; row: Row | null }) {
     setBusy(true);
     setErrors([]);
     try {
-      const saved = row ? await api.update(model.plural, row.id, body, Number(row.version)) : await api.create(model.plural, body);
+      const saved = row ? await api.update(model.plural, row.id, body, row.version) : await api.create(model.plural, body);
       rememberTitle(model, saved);
       toast(`${model.label} ${rowTitle(model, saved)} ${row ? 'saved' : 'created'}`);
       navigate(`/${model.plural}/${saved.id}`, { replace: !row });

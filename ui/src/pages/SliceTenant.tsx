@@ -1,7 +1,7 @@
 // The slice page's Instances tab, as the XOS Tenant view had it: how many instances at each site
 // (with an image and a flavor for new ones), and each instance's addresses and SSH command.
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError, type Row } from '../api';
+import { api, ApiError, type RowOf } from '../api';
 import { useQuery } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -18,39 +18,41 @@ interface Access {
 
 // The addresses of instances (from their ports) and how to reach them by SSH: directly at a
 // public address, otherwise through the node's SSH proxy as XOS always did.
-function useAccess(instances: Row[]): Map<number, Access> {
-  const ids = instances.map((i) => Number(i.id));
+type Instance = RowOf<'instances'>;
+
+function useAccess(instances: Instance[]): Map<number, Access> {
+  const ids = instances.map((i) => i.id);
   const key = ids.join(',');
   const ports = useQuery(
     ids.length ? `ports?instance__in=${key}` : null,
     () => api.list('ports', { instance__in: key, limit: 1000 }),
     (n) => n.model === 'Port' || n.model === 'Network',
   );
-  const netIds = [...new Set((ports.data?.items ?? []).map((p) => Number(p.network)))];
+  const netIds = [...new Set((ports.data?.items ?? []).map((p) => p.network))];
   const nets = useQuery(netIds.length ? `networks?id__in=${netIds.join(',')}` : null, () => api.list('networks', { id__in: netIds.join(','), limit: 1000 }));
   const templates = useQuery('networktemplates', () => api.list('networktemplates', { limit: 1000 }));
   const nodeIds = [...new Set(instances.map((i) => i.node).filter((n) => n != null))];
   const nodes = useQuery(nodeIds.length ? `nodes?id__in=${nodeIds.join(',')}` : null, () => api.list('nodes', { id__in: nodeIds.join(','), limit: 1000 }));
   return useMemo(() => {
-    const netById = new Map((nets.data?.items ?? []).map((n) => [Number(n.id), n]));
-    const tplById = new Map((templates.data?.items ?? []).map((t) => [Number(t.id), t]));
-    const nodeById = new Map((nodes.data?.items ?? []).map((n) => [Number(n.id), n]));
+    const netById = new Map((nets.data?.items ?? []).map((n) => [n.id, n]));
+    const tplById = new Map((templates.data?.items ?? []).map((t) => [t.id, t]));
+    const nodeById = new Map((nodes.data?.items ?? []).map((n) => [n.id, n]));
     const out = new Map<number, Access>();
     for (const inst of instances) {
       const addresses = (ports.data?.items ?? [])
-        .filter((p) => Number(p.instance) === Number(inst.id) && p.ip)
+        .filter((p) => p.instance === inst.id && p.ip)
         .map((p) => {
-          const net = netById.get(Number(p.network));
-          const tpl = net ? tplById.get(Number(net.template)) : undefined;
-          return { network: net ? String(net.name) : `network ${p.network}`, ip: String(p.ip), public: tpl?.visibility === 'public' && tpl?.translation === 'none' };
+          const net = netById.get(p.network);
+          const tpl = net ? tplById.get(net.template) : undefined;
+          return { network: net ? net.name : `network ${p.network}`, ip: String(p.ip), public: tpl?.visibility === 'public' && tpl?.translation === 'none' };
         });
       const pub = addresses.find((a) => a.public);
-      const node = inst.node != null ? nodeById.get(Number(inst.node)) : undefined;
+      const node = inst.node != null ? nodeById.get(inst.node) : undefined;
       let ssh: string | null = null;
       if (pub) ssh = `ssh ubuntu@${pub.ip}`;
       else if (inst.instance_id && node) ssh = `ssh -o "ProxyCommand ssh -q ${inst.instance_id}@${node.name}" ubuntu@${inst.instance_name ?? inst.name ?? inst.instance_id}`;
       else if (inst.ip && inst.backend_code === 1) ssh = `ssh ubuntu@${inst.ip}`;
-      out.set(Number(inst.id), { addresses, ssh });
+      out.set(inst.id, { addresses, ssh });
     }
     return out;
   }, [instances, ports.data, nets.data, templates.data, nodes.data]);
@@ -83,9 +85,9 @@ function Ssh({ cmd, name }: { cmd: string | null; name: string }) {
 }
 
 // On an instance's own page.
-export function InstanceAccess({ instance }: { instance: Row }) {
+export function InstanceAccess({ instance }: { instance: Instance }) {
   const list = useMemo(() => [instance], [instance]);
-  const a = useAccess(list).get(Number(instance.id));
+  const a = useAccess(list).get(instance.id);
   return (
     <section className="card" aria-labelledby="access-title">
       <h2 id="access-title" className="card-title">
@@ -106,15 +108,15 @@ export function InstanceAccess({ instance }: { instance: Row }) {
 }
 
 interface AllocRow {
-  sd: Row;
-  nodes: Row[];
-  current: Row[];
+  sd: RowOf<'sitedeployments'>;
+  nodes: RowOf<'nodes'>[];
+  current: Instance[];
 }
 
-export function SliceTenant({ slice }: { slice: Row }) {
+export function SliceTenant({ slice }: { slice: RowOf<'slices'> }) {
   const { readOnly, byName } = useSession();
   const toast = useToast();
-  const sliceId = Number(slice.id);
+  const sliceId = slice.id;
   const instances = useQuery(
     `instances?slice=${sliceId}`,
     () => api.list('instances', { slice: sliceId, limit: 1000, sort: 'id' }),
@@ -134,32 +136,30 @@ export function SliceTenant({ slice }: { slice: Row }) {
   // New instances look like the newest one, else the slice's defaults, else the default flavor.
   const newest = items[items.length - 1];
   useEffect(() => {
-    if (image == null && newest) setImage(Number(newest.image));
-    if (flavor == null && newest) setFlavor(Number(newest.flavor));
-    else if (flavor == null && defaultFlavor.data?.items[0]) setFlavor(Number(defaultFlavor.data.items[0].id));
+    if (image == null && newest) setImage(newest.image);
+    if (flavor == null && newest) setFlavor(newest.flavor);
+    else if (flavor == null && defaultFlavor.data?.items[0]) setFlavor(defaultFlavor.data.items[0].id);
   }, [newest, defaultFlavor.data, image, flavor]);
 
   const access = useAccess(items);
   const rows: AllocRow[] = useMemo(() => {
     const nodeList = nodes.data?.items ?? [];
-    const nodeById = new Map(nodeList.map((n) => [Number(n.id), n]));
+    const nodeById = new Map(nodeList.map((n) => [n.id, n]));
     return (sds.data?.items ?? [])
       .map((sd) => ({
         sd,
-        nodes: nodeList.filter((n) => Number(n.site_deployment) === Number(sd.id)),
+        nodes: nodeList.filter((n) => n.site_deployment === sd.id),
         current: items.filter(
-          (i) =>
-            Number(i.deployment) === Number(sd.deployment) &&
-            (i.node != null ? Number(nodeById.get(Number(i.node))?.site_deployment) === Number(sd.id) : Number(sd.site) === Number(slice.site)),
+          (i) => i.deployment === sd.deployment && (i.node != null ? nodeById.get(i.node)?.site_deployment === sd.id : sd.site === slice.site),
         ),
       }))
-      .filter((r) => r.nodes.length > 0 || Number(r.sd.site) === Number(slice.site) || r.current.length > 0);
+      .filter((r) => r.nodes.length > 0 || r.sd.site === slice.site || r.current.length > 0);
   }, [sds.data, nodes.data, items, slice.site]);
   const hiddenSds = (sds.data?.items.length ?? 0) - rows.length;
-  useTitles(rows.flatMap((r) => [['Site', Number(r.sd.site)] as [string, number], ['Deployment', Number(r.sd.deployment)] as [string, number]]));
+  useTitles(rows.flatMap((r) => [['Site', r.sd.site] as [string, number], ['Deployment', r.sd.deployment] as [string, number]]));
 
   const count = (r: AllocRow) => {
-    const w = wanted[Number(r.sd.id)];
+    const w = wanted[r.sd.id];
     return w === undefined ? r.current.length : w;
   };
   const totalWanted = rows.reduce((n, r) => n + (Number(count(r)) || 0), 0);
@@ -171,14 +171,14 @@ export function SliceTenant({ slice }: { slice: Row }) {
     const plan = rows.map((r) => ({ r, want: Number(count(r)) }));
     const bad = plan.find((p) => !Number.isInteger(p.want) || p.want < 0);
     if (bad) {
-      setRowErrors({ [Number(bad.r.sd.id)]: 'must be a whole number, 0 or more' });
+      setRowErrors({ [bad.r.sd.id]: 'must be a whole number, 0 or more' });
       return;
     }
     if (plan.some((p) => p.want > p.r.current.length) && (image == null || flavor == null)) {
       setFormError('Choose an image and a flavor for the new instances.');
       return;
     }
-    if (totalWanted > Number(slice.max_instances)) {
+    if (totalWanted > slice.max_instances) {
       setFormError(`This slice may have at most ${slice.max_instances} instances (you asked for ${totalWanted}); raise "Max instances" on its Details tab first.`);
       return;
     }
@@ -186,12 +186,12 @@ export function SliceTenant({ slice }: { slice: Row }) {
     let created = 0;
     let deleted = 0;
     const errs: Record<number, string> = {};
-    let seq = Math.max(0, ...items.map((i) => Number(/-(\d+)$/.exec(String(i.name ?? ''))?.[1] ?? 0))) + 1;
+    let seq = Math.max(0, ...items.map((i) => Number(/-(\d+)$/.exec(i.name ?? '')?.[1] ?? 0))) + 1;
     for (const { r, want } of plan) {
-      const key = Number(r.sd.id);
+      const key = r.sd.id;
       try {
         if (want > r.current.length) {
-          const load = new Map(r.nodes.map((n) => [Number(n.id), r.current.filter((i) => Number(i.node) === Number(n.id)).length]));
+          const load = new Map(r.nodes.map((n) => [n.id, r.current.filter((i) => i.node === n.id).length]));
           for (let k = r.current.length; k < want; k++) {
             // The least loaded node of this site, or none (the cluster places it) at the slice's own site.
             let node: number | null = null;
@@ -202,7 +202,7 @@ export function SliceTenant({ slice }: { slice: Row }) {
             await api.create('instances', {
               name: `${slice.name}-${seq++}`,
               slice: sliceId,
-              deployment: Number(r.sd.deployment),
+              deployment: r.sd.deployment,
               image,
               flavor,
               ...(node != null ? { node } : {}),
@@ -210,7 +210,7 @@ export function SliceTenant({ slice }: { slice: Row }) {
             created++;
           }
         } else if (want < r.current.length) {
-          const victims = [...r.current].sort((a, b) => Number(b.id) - Number(a.id)).slice(0, r.current.length - want);
+          const victims = [...r.current].sort((a, b) => b.id - a.id).slice(0, r.current.length - want);
           for (const v of victims) {
             await api.remove('instances', v.id);
             deleted++;
@@ -231,7 +231,7 @@ export function SliceTenant({ slice }: { slice: Row }) {
 
   const download = () => {
     const text = items
-      .map((i) => `# ${i.name ?? i.id}\n${access.get(Number(i.id))?.ssh ?? '# not reachable yet'}\n`)
+      .map((i) => `# ${i.name ?? i.id}\n${access.get(i.id)?.ssh ?? '# not reachable yet'}\n`)
       .join('\n');
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     const a = document.createElement('a');
@@ -283,15 +283,15 @@ export function SliceTenant({ slice }: { slice: Row }) {
             </thead>
             <tbody>
               {rows.map((r) => {
-                const id = Number(r.sd.id);
-                const label = `Instances at ${titleOf('Site', Number(r.sd.site))} in ${titleOf('Deployment', Number(r.sd.deployment))}`;
+                const id = r.sd.id;
+                const label = `Instances at ${titleOf('Site', r.sd.site)} in ${titleOf('Deployment', r.sd.deployment)}`;
                 return (
                   <tr key={id}>
                     <td>
-                      <RefLink model="Site" id={Number(r.sd.site)} />
+                      <RefLink model="Site" id={r.sd.site} />
                     </td>
                     <td>
-                      <RefLink model="Deployment" id={Number(r.sd.deployment)} />
+                      <RefLink model="Deployment" id={r.sd.deployment} />
                     </td>
                     <td>{r.nodes.length || <span className="muted">any (the cluster decides)</span>}</td>
                     <td>{r.current.length}</td>
@@ -381,7 +381,7 @@ export function SliceTenant({ slice }: { slice: Row }) {
               </thead>
               <tbody>
                 {items.map((i) => (
-                  <InstanceRow key={i.id} inst={i} access={access.get(Number(i.id))} />
+                  <InstanceRow key={i.id} inst={i} access={access.get(i.id)} />
                 ))}
               </tbody>
             </table>
@@ -392,24 +392,24 @@ export function SliceTenant({ slice }: { slice: Row }) {
   );
 }
 
-function InstanceRow({ inst, access }: { inst: Row; access: Access | undefined }) {
+function InstanceRow({ inst, access }: { inst: Instance; access: Access | undefined }) {
   useTitles([
-    ['Image', Number(inst.image)],
-    ['Flavor', Number(inst.flavor)],
-    ...(inst.node != null ? ([['Node', Number(inst.node)]] as [string, number][]) : []),
+    ['Image', inst.image],
+    ['Flavor', inst.flavor],
+    ...(inst.node != null ? ([['Node', inst.node]] as [string, number][]) : []),
   ]);
-  const name = String(inst.name ?? `Instance #${inst.id}`);
+  const name = inst.name ?? `Instance #${inst.id}`;
   return (
     <tr data-id={inst.id}>
       <td>
         <Link to={`/instances/${inst.id}`}>{name}</Link>
       </td>
-      <td>{inst.node != null ? <RefLink model="Node" id={Number(inst.node)} /> : <span className="muted">—</span>}</td>
+      <td>{inst.node != null ? <RefLink model="Node" id={inst.node} /> : <span className="muted">—</span>}</td>
       <td>
-        <RefLink model="Image" id={Number(inst.image)} />
+        <RefLink model="Image" id={inst.image} />
       </td>
       <td>
-        <RefLink model="Flavor" id={Number(inst.flavor)} />
+        <RefLink model="Flavor" id={inst.flavor} />
       </td>
       <td>
         <StatusBadge row={inst} withMessage />
