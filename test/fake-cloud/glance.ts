@@ -1,6 +1,7 @@
 // The fake cloud's Glance v2: images created with a caller-chosen id (a second create of the same
-// id is a conflict, as in Glance), uploaded as raw bytes (queued → active, or killed when a test
-// asks for it), listed by name, deleted.
+// id is a conflict, as in Glance, even after the first image was deleted: Glance keeps deleted
+// rows and never gives an id out again), uploaded as raw bytes (queued → active, or killed when a
+// test asks for it), listed by name, deleted.
 import crypto from 'node:crypto';
 import { HttpError, Router, json, uuid, type FakeReply, type FakeRequest, type Service } from './http.js';
 
@@ -30,6 +31,7 @@ export class Glance implements Service {
   readonly type = 'image';
   readonly prefix = '/image';
   readonly images = new Map<string, Image>();
+  readonly deletedIds = new Set<string>();
   // What the next upload ends in: 'active' (the default) or 'killed' (a failed import).
   nextUpload: 'active' | 'killed' = 'active';
   private readonly router = new Router();
@@ -58,6 +60,12 @@ export class Glance implements Service {
     };
     this.images.set(image.id, image);
     return image;
+  }
+
+  // Deleted, by XOS or behind its back: its id stays taken.
+  deleteImage(id: string) {
+    this.images.delete(id);
+    this.deletedIds.add(id);
   }
 
   errorBody(status: number, message: string) {
@@ -92,7 +100,7 @@ export class Glance implements Service {
     r.on('GET', '/v2/images/:id', (_q, p) => json(200, this.show(need(p.id))));
     r.on('POST', '/v2/images', (req) => {
       const b = { ...(req.json ?? {}) };
-      if (b.id && this.images.has(b.id)) throw new HttpError(409, `Image with identifier ${b.id} already exists!`);
+      if (b.id && (this.images.has(b.id) || this.deletedIds.has(b.id))) throw new HttpError(409, `Image with identifier ${b.id} already exists!`);
       for (const k of ['status', 'size', 'checksum', 'created_at', 'updated_at', 'owner']) delete b[k];
       const image = this.addImage({ ...b, name: b.name ?? null, status: 'queued', size: null, owner: req.token!.projectId ?? this.adminProject(), tags: b.tags ?? [] });
       return json(201, this.show(image));
@@ -117,7 +125,7 @@ export class Glance implements Service {
     r.on('DELETE', '/v2/images/:id', (_q, p) => {
       const i = need(p.id);
       if (i.protected) throw new HttpError(403, `Image ${i.id} is protected and cannot be deleted.`);
-      this.images.delete(i.id);
+      this.deleteImage(i.id);
       return json(204);
     });
   }

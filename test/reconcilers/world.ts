@@ -243,6 +243,11 @@ export class Scene {
     return this.create('Instance', { slice: slice.id, deployment: this.ids.dep, image: image.id, flavor: flavor.id, ...extra });
   }
 
+  // The row the synchronizer makes (a link row a policy or a dependent ensures), once it is there.
+  async appears(name: string, filters: Record<string, string | number>, ms = 15_000): Promise<R> {
+    return this.settleValue(`a ${name} where ${JSON.stringify(filters)}`, async () => (await this.find(name, filters))[0], ms);
+  }
+
   settleValue<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
     return until(what, probe, { ms, everyMs: 20 });
   }
