@@ -93,7 +93,11 @@ export class Glance implements Service {
     r.on('GET', '/v2/images', (req) => {
       const q = req.query;
       const items = [...this.images.values()].filter(
-        (i) => i.status !== 'deleted' && (!q.has('name') || i.name === q.get('name')) && (!q.has('status') || i.status === q.get('status')),
+        (i) =>
+          i.status !== 'deleted' &&
+          (!q.has('name') || i.name === q.get('name')) &&
+          (!q.has('status') || i.status === q.get('status')) &&
+          q.getAll('tag').every((t) => i.tags.includes(t)),
       );
       return json(200, { images: items.map((i) => this.show(i)), first: '/v2/images', schema: '/v2/schemas/images' });
     });

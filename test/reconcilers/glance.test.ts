@@ -1,6 +1,7 @@
 // The Glance reconciler against the fake cloud: an image enabled in a deployment is uploaded to
 // its controllers under an id XOS derives, so that a retry finds what an earlier attempt made; an
-// image of the same name already there is used as it is; a missing file is a configuration error.
+// image of the same name already there is used as it is; a missing file is a configuration error;
+// an image deleted behind XOS's back, or whose upload failed, is made again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -80,6 +81,41 @@ describe('Glance reconciler (fake cloud)', () => {
     assert.equal(i1.backend_status, `2 - on ${s.tag}-ctl: image file /nonexistent/xos/disk.img does not exist`);
     assert.equal(i1.backend_reason, 'dependency');
     assert.equal(s.cloud.count('POST', '/image/v2/images'), 0);
+  });
+
+  test('an image deleted behind its back is uploaded again at the next resync', async () => {
+    const s = await w.begin();
+    const img = await s.image();
+    const ci = await s.appears('ControllerImage', { image: img.id });
+    const first = await s.synced('ControllerImage', ci.id);
+    s.cloud.glance.deleteImage(first.glance_image_id);
+    await s.resync('ControllerImage', ci.id);
+    const again = await s.settle('ControllerImage', ci.id, (r) => r.backend_code === 1 && r.glance_image_id !== first.glance_image_id, 'a new image', 10_000);
+    const g = s.cloud.glance.images.get(again.glance_image_id)!;
+    assert.equal(g.status, 'active');
+    assert.equal(g.name, img.name);
+    assert.equal(s.cloud.images.length, 1);
+    // it is XOS's own too: removal deletes it
+    await s.remove('ControllerImage', ci.id);
+    await s.purged('ControllerImage', ci.id);
+    assert.equal(s.cloud.images.length, 0);
+  });
+
+  test('an upload that Glance kills is made again rather than reported forever', async () => {
+    const s = await w.begin();
+    s.cloud.glance.nextUpload = 'killed';
+    const img = await s.image();
+    const ci = await s.appears('ControllerImage', { image: img.id });
+    const row = await s.synced('ControllerImage', ci.id, 10_000);
+    assert.equal(s.cloud.glance.images.get(row.glance_image_id)!.status, 'active');
+    assert.deepEqual(s.cloud.images.map((i) => i.status), ['active'], 'the killed one is gone');
+    assert.ok(s.logs.some((l) => l.includes(`reconcile: error: image ${img.name}: image PUT `) && l.includes('Error in store configuration')), s.logs.join('\n'));
+    // The killed image's id is spent (Glance never gives it out again): the new one has the next.
+    const posts = s.cloud.requestsTo('POST /image/v2/images').map((r) => `${r.json.id} ${r.status}`);
+    const [first, second] = [...new Set(posts.map((p) => p.split(' ')[0]))];
+    assert.deepEqual(posts, [`${first} 201`, `${first} 409`, `${second} 201`]);
+    assert.equal(row.glance_image_id, second);
+    assert.equal(s.cloud.count('DELETE', `/image/v2/images/${first}`), 1);
   });
 
   test('removal deletes the image XOS uploaded; a 500 on the way is retried', async () => {
