@@ -5,7 +5,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { World, type R, type Scene } from './world.js';
-import { FakeCloud } from '../fake-cloud/index.js';
 
 const NET = '198.51.100';
 const RANGES = `${NET}.3-${NET}.15, ${NET}.17, ${NET}.19-${NET}.30`;
@@ -87,26 +86,16 @@ describe('AddressPool reconcilers (fake cloud)', () => {
 
   test("a deployment's pool goes to each of its controllers that has no pool of its own", async () => {
     const s = await w.begin();
-    const other = await FakeCloud.start();
-    const third = await FakeCloud.start();
-    try {
-      const ctl = (name: string, c: FakeCloud) =>
-        s.create('Controller', { name, deployment: s.ids.dep, auth_url: c.authUrl, admin_user: c.adminUser, admin_password: c.adminPassword, admin_tenant: c.adminProject });
-      const c2 = await ctl(`${s.tag}-ctl2`, other);
-      const c3 = await ctl(`${s.tag}-ctl3`, third);
-      const own = await s.create('AddressPool', { name: `${s.tag}-own`, cidr: '192.0.2.0/24', ranges: '192.0.2.5-192.0.2.9', controller: c3.id });
-      const p = await s.create('AddressPool', { name: `${s.tag}-dep`, cidr: `${NET}.0/24`, ranges: RANGES, deployment: s.ids.dep });
-      const done = await s.synced('AddressPool', p.id);
-      assert.equal(done.backend_status, `1 - OK on ${s.tag}-ctl, ${s.tag}-ctl2`);
-      for (const c of [s.cloud, other]) assert.deepEqual(pools(c.subnets.find((x) => x.cidr === `${NET}.0/24`)!), POOLS);
-      assert.equal(third.subnets.some((x) => x.cidr === `${NET}.0/24`), false, 'the third has its own pool');
-      assert.deepEqual(third.subnets.map((x) => x.cidr), ['192.0.2.0/24']);
-      await s.synced('AddressPool', own.id);
-    } finally {
-      await s.pause(); // before the clouds it talks to go away
-      await other.close();
-      await third.close();
-    }
+    const { cloud: other, ctl: c2 } = await s.addController('ctl2');
+    const { cloud: third, ctl: c3 } = await s.addController('ctl3');
+    const own = await s.create('AddressPool', { name: `${s.tag}-own`, cidr: '192.0.2.0/24', ranges: '192.0.2.5-192.0.2.9', controller: c3.id });
+    const p = await s.create('AddressPool', { name: `${s.tag}-dep`, cidr: `${NET}.0/24`, ranges: RANGES, deployment: s.ids.dep });
+    const done = await s.synced('AddressPool', p.id);
+    assert.equal(done.backend_status, `1 - OK on ${s.tag}-ctl, ${c2.name}`);
+    for (const c of [s.cloud, other]) assert.deepEqual(pools(c.subnets.find((x) => x.cidr === `${NET}.0/24`)!), POOLS);
+    assert.equal(third.subnets.some((x) => x.cidr === `${NET}.0/24`), false, 'the third has its own pool');
+    assert.deepEqual(third.subnets.map((x) => x.cidr), ['192.0.2.0/24']);
+    await s.synced('AddressPool', own.id);
   });
 
   describe('instances on a public network', () => {

@@ -85,6 +85,7 @@ export class Scene {
   readonly logs: string[] = [];
   readonly ids: Record<string, number> = {};
   private files: string[] = [];
+  private readonly extraClouds: FakeCloud[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -133,6 +134,21 @@ export class Scene {
     if (moved) this.engine.kick();
   }
 
+  // Another cluster in this scene's deployment, with a fake cloud of its own (closed with the scene).
+  async addController(suffix: string, o: FakeCloudOptions = {}): Promise<{ cloud: FakeCloud; ctl: R }> {
+    const cloud = await FakeCloud.start(o);
+    this.extraClouds.push(cloud);
+    const ctl = await this.create('Controller', {
+      name: `${this.tag}-${suffix}`,
+      deployment: this.ids.dep,
+      auth_url: cloud.authUrl,
+      admin_user: cloud.adminUser,
+      admin_password: cloud.adminPassword,
+      admin_tenant: cloud.adminProject,
+    });
+    return { cloud, ctl };
+  }
+
   newEngine(extra: EngineOptions = {}): Engine {
     return new Engine(this.store, openstackReconcilers({ timeoutMs: 5000 }), {
       ...ENGINE,
@@ -155,6 +171,7 @@ export class Scene {
   async stop() {
     if (this.timer) clearInterval(this.timer);
     await this.engine.stop();
+    for (const c of this.extraClouds) await c.close();
     for (const f of this.files) fs.rmSync(path.dirname(f), { recursive: true, force: true });
   }
 
