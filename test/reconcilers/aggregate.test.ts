@@ -49,13 +49,19 @@ describe('logical objects: policies and roll-ups (fake cloud)', () => {
     assert.equal(site.backend_status, `1 - OK on ${s.tag}-ctl`);
   });
 
-  test("a slice gets its private and NAT networks, once", async () => {
+  test("a slice gets its private and NAT networks, named apart even when the slice's name is long", async () => {
     const s = await w.begin();
     const short = await s.slice('web');
-    await s.synced('Slice', short.id);
+    const long = await s.slice('a_rather_long_slice_name_for_the_lab');
+    for (const sl of [short, long]) await s.synced('Slice', sl.id);
     const names = async (id: number) =>
       Promise.all((await s.find('Network', { owner: id })).map(async (n) => `${(await s.row('NetworkTemplate', n.template))!.name}: ${n.name}`));
     assert.deepEqual((await names(short.id)).sort(), [`Private: ${short.name}-private`, `Public shared IPv4: ${short.name}-nat`]);
+    const longNames = await names(long.id);
+    assert.equal(longNames.length, 2);
+    const [a, b] = longNames.map((x) => x.split(': ')[1]);
+    assert.notEqual(a, b, `two networks named apart: ${longNames.join(', ')}`);
+    for (const n of [a, b]) assert.ok(n.length <= 32);
     // looking again makes no more
     await s.resync('Slice', short.id);
     await s.settle('Slice', short.id, (r) => r.backend_code === 1 && r.enacted != null, 'looked at again');
