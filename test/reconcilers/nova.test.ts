@@ -101,16 +101,23 @@ describe('Instance reconciler (fake cloud)', () => {
     assert.match(errors[1], /: server \S+: cannot reach compute/);
   });
 
-  test('a server deleted behind its back is made again at the next resync', async () => {
+  test('a server deleted behind its back is made again at the next resync, even when its flavor went too', async () => {
     const s = await w.begin();
     const { slice, link } = await ready(s);
     const inst = await s.instance(slice, { id: link.image });
     const before = await s.synced('Instance', inst.id);
     s.cloud.nova.removeServer(before.instance_uuid);
+    s.cloud.nova.flavors.delete('2'); // m1.small, whose id XOS remembers
     await s.resync('Instance', inst.id);
     const after = await s.settle('Instance', inst.id, (r) => r.backend_code === 1 && r.instance_uuid !== before.instance_uuid, 'a new server');
     assert.deepEqual(serversOf(s, inst.id).map((x) => x.id), [after.instance_uuid]);
-    assert.equal(s.cloud.nova.servers.get(after.instance_uuid)!.status, 'ACTIVE');
+    const server = s.cloud.nova.servers.get(after.instance_uuid)!;
+    assert.equal(server.status, 'ACTIVE');
+    // The remembered flavor id was refused (400), looked up again and, missing, made again.
+    const creates = s.cloud.requestsTo('POST /compute/v2.1/servers').map((r) => `${r.json.server.flavorRef} ${r.status}`);
+    const made = [...s.cloud.nova.flavors.values()].find((f) => f.name === 'm1.small')!;
+    assert.deepEqual(creates, ['2 202', '2 400', `${made.id} 202`]);
+    assert.equal(server.flavor.id, made.id);
   });
 
   test('a server that goes to ERROR shows its fault, explained by the hosts, and is replaced', async () => {
