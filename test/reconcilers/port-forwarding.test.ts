@@ -139,7 +139,13 @@ describe('Port reconciler: port forwarding (fake cloud)', () => {
     s.cloud.neutron.floatingIps.delete(first.floating_ip_id);
     for (const p of s.cloud.ports.filter((x) => x.device_id === first.floating_ip_id)) s.cloud.neutron.deletePort(p.id);
     await s.resync('Port', port.id);
-    const again = await s.settle('Port', port.id, (r) => r.backend_code === 1 && r.floating_ip_id !== first.floating_ip_id, 'a new floating IP');
+    // (the new floating IP is recorded as soon as it exists, before its forwardings are made)
+    const again = await s.settle(
+      'Port',
+      port.id,
+      (r) => r.backend_code === 1 && r.floating_ip_id !== first.floating_ip_id && forwarded(s, r.floating_ip_id).join() === 'tcp 22,tcp 80',
+      'a new floating IP with both forwardings',
+    );
     assert.equal(again.floating_ip, first.floating_ip, 'the address XOS allocated stays the port\'s');
     assert.deepEqual(forwarded(s, again.floating_ip_id), ['tcp 22', 'tcp 80']);
     assert.equal((await allocations(s, inst)).length, 1);
