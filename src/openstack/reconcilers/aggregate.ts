@@ -59,8 +59,9 @@ export function aggregateReconcilers(): Reconciler[] {
       policy: async (s, ctx) => {
         for (const [template, suffix] of [['Private', 'private'], ['Public shared IPv4', 'nat']]) {
           const [t] = await ctx.find('NetworkTemplate', { name: template });
+          // A long slice name is cut, not the suffix, so that its two networks are told apart.
           if (t && !(await ctx.find('Network', { owner: s.id, template: t.id })).length)
-            await ctx.ensure('Network', { name: `${s.name}-${suffix}`.slice(0, 32), template: t.id, owner: s.id });
+            await ctx.ensure('Network', { name: `${s.name.slice(0, 32 - suffix.length - 1)}-${suffix}`, template: t.id, owner: s.id });
         }
       },
     }),
