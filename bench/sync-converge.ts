@@ -23,10 +23,11 @@ import { ensureFirstAdmin, openStore } from '../src/api/runtime.js';
 import { buildServer } from '../src/api/server.js';
 import type { Store } from '../src/store/repository.js';
 import { Engine } from '../src/sync/engine.js';
-import { openstackReconcilers } from '../src/openstack/index.js';
+import { openstackBackend } from '../src/openstack/index.js';
 import { OpenStackClient, encodeUserData, type RequestEvent, type Server } from '../src/openstack/client/index.js';
 import { summarize } from './lib/load.js';
 import { dbOf } from '../src/store/inspect.js';
+import { synchronizerFor } from '../src/sync/backends.js';
 
 const USAGE = `usage: node --import tsx bench/sync-converge.ts [options]
   --instances N          instances converged by each side (default 100)
@@ -501,7 +502,7 @@ async function startXos(): Promise<XosSide> {
   const outcomes: XosSide['outcomes'] = [];
   const engineErrors: string[] = [];
   // As xos serve runs it (tick, backoff, resync at their defaults), with perController = P.
-  const engine = new Engine(store, openstackReconcilers({ onRequest: xlog.record }), {
+  const engine = new Engine(store, synchronizerFor(openstackBackend({ onRequest: xlog.record })), {
     perController: P,
     log: (msg, extra) => {
       const m = /^(\w+) (\d+) (reconcile|remove): (\w+)$/.exec(msg);

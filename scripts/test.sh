@@ -16,7 +16,7 @@ npx tsc --noEmit -p ui || { echo "typecheck of the web UI failed"; echo "0 passe
 bash ui/build.sh || { echo "building the web UI failed"; echo "0 passed, 1 failed"; exit 1; }
 
 shopt -s nullglob
-files=(test/unit/*.test.ts test/store/*.test.ts test/api/*.test.ts test/security/*.test.ts test/cli/*.test.ts test/ui/*.test.ts test/reconcilers/*.test.ts)
+files=(test/unit/*.test.ts test/store/*.test.ts test/api/*.test.ts test/security/*.test.ts test/sync/*.test.ts test/cli/*.test.ts test/ui/*.test.ts test/reconcilers/*.test.ts)
 openstack=(test/openstack/*.test.ts)
 taps=()
 trap 'rm -f "${taps[@]}"' EXIT

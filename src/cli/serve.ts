@@ -4,8 +4,9 @@ import { buildServer } from '../api/server.js';
 import path from 'node:path';
 import { Engine } from '../sync/engine.js';
 import { watchImageDirectory } from '../sync/image-files.js';
-import { openstackReconcilers } from '../openstack/index.js';
+import { openstackBackend } from '../openstack/index.js';
 import { openstackInventory } from '../openstack/inventory.js';
+import { synchronizerFor } from '../sync/backends.js';
 
 export async function serve(config: XosConfig, o: { port?: string; host?: string }) {
   const port = o.port !== undefined ? Number(o.port) : config.api.port;
@@ -27,7 +28,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
   // The synchronizer runs in the same process unless [observer] enabled = False (then run it
   // elsewhere, or not at all).
   const engine = config.observer.enabled
-    ? new Engine(store, openstackReconcilers({ caFile: config.nova.ca_ssl_cert || undefined }), {
+    ? new Engine(store, synchronizerFor(openstackBackend({ caFile: config.nova.ca_ssl_cert || undefined })), {
         resyncSeconds: config.observer.resync_seconds,
         perController: config.observer.workers,
         backoff: { disabled: config.observer.backoff_disabled },
@@ -40,7 +41,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     closing = true;
     app.log.info(`${signal}: shutting down`);
     stopImages?.();
-    await Promise.race([engine?.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]); // in-flight calls may hang on a dead cluster
+    await engine?.stop({ graceMs: 10_000 }); // then calls still hanging on a dead cluster are aborted
     await app.close();
     await store.close();
     process.exit(0);

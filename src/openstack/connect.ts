@@ -1,10 +1,9 @@
-// One OpenStack client per controller, built from its row (credentials decrypted only here) and
-// rebuilt when the row changes.
+// One OpenStack client per controller (and per slice project), built from its row (credentials
+// decrypted only here), kept in the engine's cache and rebuilt when the row changes.
+import fs from 'node:fs';
 import { OpenStackClient, type EndpointRewriteRule, type RequestEvent } from './client/index.js';
 import type { Rows } from '../model/rows.js';
 import { SyncError, type SyncContext } from '../sync/types.js';
-
-const cache = new Map<number, { version: number; client: OpenStackClient }>();
 
 export interface ConnectOptions {
   caFile?: string; // [nova] ca_ssl_cert: trusted for every controller
@@ -18,11 +17,29 @@ export type ControllerAccess = Pick<
   'id' | 'version' | 'name' | 'auth_url' | 'admin_user' | 'admin_password' | 'admin_tenant' | 'domain' | 'region' | 'ca_bundle' | 'endpoint_rewrite'
 >;
 
-// Of the synchronizer's context it needs only secret() (the inventory of an import has no more).
-export function clientFor(controller: ControllerAccess, ctx: Pick<SyncContext, 'secret'>, opts: ConnectOptions = {}, scope?: { projectId: string }): OpenStackClient {
-  const id = controller.id;
-  const key = scope ? undefined : cache.get(id);
-  if (key && key.version === controller.version) return key.client;
+// What a client needs of the synchronizer's context: secret() always; the cache and the signal when
+// there are (an import's inventory has neither, and makes a client per call).
+type ClientContext = Pick<SyncContext, 'secret'> & Partial<Pick<SyncContext, 'cache' | 'signal'>>;
+
+// The CA bundle a controller's endpoints are checked against: its own, and [nova] ca_ssl_cert.
+function caBundleOf(controller: ControllerAccess, caFile: string | undefined): string | undefined {
+  const shared = caFile ? readCaFile(caFile) : '';
+  const bundle = [controller.ca_bundle ?? '', shared].filter((b) => b.trim()).join('\n');
+  return bundle || undefined;
+}
+
+function readCaFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new SyncError(`[nova] ca_ssl_cert: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'configuration');
+  }
+}
+
+export function clientFor(controller: ControllerAccess, ctx: ClientContext, opts: ConnectOptions = {}, scope?: { projectId: string }): OpenStackClient {
+  const key = `openstack:client:${controller.id}${scope ? `:${scope.projectId}` : ''}`;
+  const hit = ctx.cache?.get<{ version: number; client: OpenStackClient }>(key);
+  if (hit && hit.version === controller.version) return hit.client;
   const password = ctx.secret(controller.admin_password);
   // Cleared when the controller's endpoint or account changed: it is never sent to a new address
   // until someone who knows it gives it again.
@@ -41,23 +58,17 @@ export function clientFor(controller: ControllerAccess, ctx: Pick<SyncContext, '
         : { projectName: controller.admin_tenant ?? 'admin', projectDomainName: controller.domain ?? 'Default' }),
     },
     region: controller.region || undefined,
-    caBundle: controller.ca_bundle || undefined,
+    caBundle: caBundleOf(controller, opts.caFile),
     endpointRewrites: rules,
     timeoutMs: opts.timeoutMs ?? 30_000,
     onRequest: opts.onRequest,
     userAgent: 'xos-synchronizer',
+    signal: ctx.signal,
   });
-  if (!scope) cache.set(id, { version: controller.version, client });
+  ctx.cache?.set(key, { version: controller.version, client });
   return client;
 }
 
-// Clients scoped to a slice's project (servers and networks are created in it).
-const scoped = new Map<string, { version: number; client: OpenStackClient }>();
-export function projectClient(controller: ControllerAccess, projectId: string, ctx: Pick<SyncContext, 'secret'>, opts: ConnectOptions = {}): OpenStackClient {
-  const k = `${controller.id}:${projectId}`;
-  const hit = scoped.get(k);
-  if (hit && hit.version === controller.version) return hit.client;
-  const client = clientFor(controller, ctx, opts, { projectId });
-  scoped.set(k, { version: controller.version, client });
-  return client;
-}
+// A client scoped to a slice's project (servers and networks are created in it).
+export const projectClient = (controller: ControllerAccess, projectId: string, ctx: ClientContext, opts: ConnectOptions = {}): OpenStackClient =>
+  clientFor(controller, ctx, opts, { projectId });

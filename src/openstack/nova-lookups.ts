@@ -5,13 +5,13 @@
 // recorded id or the recorded server is gone, which is the case after a crash between the
 // create and the database write. A server still building is looked at less often as it ages.
 import type { Rows } from '../model/rows.js';
+import type { SyncCache } from '../sync/types.js';
 import { collect, OpenStackError, type OpenStackClient, type Server } from './client/index.js';
 
-const flavorIds = new Map<string, string>();
 type ControllerKey = Pick<Rows['Controller'], 'id' | 'auth_url'>;
 type FlavorSpec = Pick<Rows['Flavor'], 'name' | 'vcpus' | 'ram_mb' | 'disk_gb'>;
 // A controller row may be pointed at another cluster later: its auth URL is part of the key.
-const flavorKey = (controller: ControllerKey, flavor: FlavorSpec) => JSON.stringify([controller.id, controller.auth_url, flavor.name]);
+const flavorKey = (controller: ControllerKey, flavor: FlavorSpec) => `openstack:flavor:${JSON.stringify([controller.id, controller.auth_url, flavor.name])}`;
 
 async function lookUpFlavor(cloud: OpenStackClient, f: FlavorSpec): Promise<string> {
   const hit = (await collect(cloud.compute.flavors.list())).find((x) => x.name === f.name);
@@ -23,19 +23,25 @@ async function lookUpFlavor(cloud: OpenStackClient, f: FlavorSpec): Promise<stri
 // Calls `use` with the Nova id of `flavor` on this controller. A remembered id that Nova rejects
 // (404 or 400: the flavor was deleted or replaced there) is forgotten and looked up again, and
 // `use` runs once more: a rejected request made nothing, so repeating it is safe.
-export async function withFlavorId<T>(cloud: OpenStackClient, controller: ControllerKey, flavor: FlavorSpec, use: (id: string) => Promise<T>): Promise<T> {
+export async function withFlavorId<T>(
+  cache: SyncCache,
+  cloud: OpenStackClient,
+  controller: ControllerKey,
+  flavor: FlavorSpec,
+  use: (id: string) => Promise<T>,
+): Promise<T> {
   const key = flavorKey(controller, flavor);
-  const known = flavorIds.get(key);
+  const known = cache.get<string>(key);
   if (known) {
     try {
       return await use(known);
     } catch (e) {
       if (!(e instanceof OpenStackError) || (e.status !== 404 && e.status !== 400)) throw e;
-      flavorIds.delete(key);
+      cache.delete(key);
     }
   }
   const id = await lookUpFlavor(cloud, flavor);
-  flavorIds.set(key, id);
+  cache.set(key, id);
   return use(id);
 }
 

@@ -6,10 +6,13 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { ModelDef, Row } from '../model/types.js';
-import { model as modelNamed } from '../model/registry.js';
+import { models, model as modelNamed } from '../model/registry.js';
+import { controllerOfRow } from './placement.js';
 import { SYSTEM, type Store } from '../store/repository.js';
 import { outcomeWrite, type Backoff } from './status.js';
-import { SyncError, type Outcome, type Reconciler, type SyncContext } from './types.js';
+import { SyncError, type Outcome, type Reconciler, type SyncCache, type SyncContext } from './types.js';
+import { boundedCache } from './cache.js';
+import type { Holder } from '../store/addresses.js';
 
 export interface EngineOptions {
   perController?: number; // rows reconciled at once per controller
@@ -17,6 +20,7 @@ export interface EngineOptions {
   leaseSeconds?: number;
   tickMs?: number; // how often due retries are looked for
   resyncSeconds?: number; // how old a synced row may get before it is re-read
+  cacheEntries?: number; // what backends may remember (clients, looked-up ids), at most
   backoff?: Partial<Backoff>;
   owner?: string;
   log?: (msg: string, extra?: Row) => void;
@@ -24,12 +28,19 @@ export interface EngineOptions {
 
 interface Lane {
   running: number;
-  queue: { r: Reconciler; row: Row }[];
+  queue: { route: Route; row: Row; controller: number | null }[];
+}
+
+// Who reconciles a model's rows: the reconciler that serves them all, or one per backend type.
+interface Route {
+  model: ModelDef;
+  any?: Reconciler;
+  byBackend: Map<string, Reconciler>;
 }
 
 export class Engine {
   readonly owner: string;
-  private readonly byModel: Map<string, Reconciler>;
+  private readonly routes: Route[];
   private readonly lanes = new Map<string, Lane>();
   private readonly opts: Required<Omit<EngineOptions, 'backoff' | 'owner' | 'log'>> & { backoff: Backoff };
   private readonly log: (msg: string, extra?: Row) => void;
@@ -42,13 +53,15 @@ export class Engine {
   private rescan = false;
   private stopped = true;
   private idleWaiters: (() => void)[] = [];
+  private abort = new AbortController(); // aborted by stop(): in-flight backend calls give up
+  private readonly cache: SyncCache;
 
   constructor(
     private readonly store: Store,
     reconcilers: Reconciler[],
     opts: EngineOptions = {},
   ) {
-    this.byModel = new Map(reconcilers.map((r) => [r.model.name, r]));
+    this.routes = routesOf(reconcilers);
     this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
     this.log = opts.log ?? (() => {});
     this.opts = {
@@ -58,16 +71,15 @@ export class Engine {
       tickMs: opts.tickMs ?? 1000,
       resyncSeconds: opts.resyncSeconds ?? 600,
       backoff: { baseSeconds: 5, capSeconds: 900, disabled: false, ...opts.backoff },
+      cacheEntries: opts.cacheEntries ?? 10_000,
     };
+    this.cache = boundedCache(this.opts.cacheEntries);
   }
 
-  // Models in dependency order: the registry lists referenced models first.
-  private get order(): Reconciler[] {
-    return [...this.byModel.values()];
-  }
 
   async start() {
     this.stopped = false;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
     this.unlisten = await this.store.onChange((n) => {
       // Our own status writes ('sync') must not wake us, or we would spin.
       if (n.op !== 'sync') this.kick();
@@ -85,13 +97,26 @@ export class Engine {
     this.kick();
   }
 
-  async stop() {
+  // Stops taking work, lets the reconciles under way finish for up to `graceMs`, then aborts
+  // their backend calls; rows given up on go back to the pool (their leases released) for the
+  // next start or another worker. The heartbeat keeps their leases until then.
+  async stop(o: { graceMs?: number } = {}) {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     await this.unlisten?.();
+    for (const l of this.lanes.values())
+      for (const job of l.queue.splice(0)) {
+        this.hold(job.route.model, Number(job.row.id), false);
+        await this.store.sync.release(job.route.model, Number(job.row.id), this.owner).catch(() => {});
+      }
+    this.checkIdle();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), o.graceMs ?? 10_000)));
+    if ((await Promise.race([this.idle(), late])) === 'late') this.abort.abort(new Error('the synchronizer is stopping'));
+    clearTimeout(timer);
     await this.idle();
+    if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
   // Resolves when nothing is queued or running (tests and shutdown).
@@ -126,12 +151,12 @@ export class Engine {
     try {
       do {
         this.rescan = false;
-        for (const r of this.order) {
-          const rows = await this.store.sync.claim(r.model, this.owner, this.opts.queuePerController, this.opts.leaseSeconds);
+        for (const route of this.routes) {
+          const rows = await this.store.sync.claim(route.model, this.owner, this.opts.queuePerController, this.opts.leaseSeconds);
           claimed += rows.length;
           // A row this process still works on can come back when its lease ran out under load
           // (the renewal waits behind a busy database): it stays with the worker that has it.
-          for (const row of rows) if (!this.held.get(r.model)?.has(Number(row.id))) await this.enqueue(r, row);
+          for (const row of rows) if (!this.held.get(route.model)?.has(Number(row.id))) await this.enqueue(route, row);
         }
       } while (this.rescan && !this.stopped);
     } catch (e) {
@@ -146,10 +171,12 @@ export class Engine {
   private context(): SyncContext {
     const get = (name: string, id: number) => this.store.sync.get(modelNamed(name), id);
     const find = (name: string, where: Row) => this.store.find(modelNamed(name), where);
-    return {
+    // The store works on untyped rows; SyncContext types them by model name. Every member must be
+    // here (the mapped type checks it); only their row types are taken on trust.
+    const impl: { [K in keyof SyncContext]: unknown } = {
       get,
       find,
-      ensure: async (name, values) => {
+      ensure: async (name: string, values: Row) => {
         const [hit] = await find(name, values);
         if (hit) return hit;
         try {
@@ -161,17 +188,20 @@ export class Engine {
           throw e;
         }
       },
-      secret: (s) => this.store.secret(s),
-      encrypt: (plain) => this.store.encrypt(plain),
-      setFields: (name, id, fields) => this.store.sync.setObserved(modelNamed(name), id, fields),
-      markDue: (name, id) => this.store.sync.markDue(modelNamed(name), id),
+      secret: (s: unknown) => this.store.secret(s),
+      encrypt: (plain: string) => this.store.encrypt(plain),
+      setFields: (name: string, id: number, fields: Row) => this.store.sync.setObserved(modelNamed(name), id, fields),
+      markDue: (name: string, id: number) => this.store.sync.markDue(modelNamed(name), id),
       addresses: {
-        poolFor: (controller) => this.store.addresses.poolFor(controller),
-        allocate: (poolId, holder) => this.store.addresses.allocate(poolId, holder),
-        release: (instance, network) => this.store.addresses.release(instance, network),
+        poolFor: (controller: Row) => this.store.addresses.poolFor(controller),
+        allocate: (poolId: number, holder: Holder) => this.store.addresses.allocate(poolId, holder),
+        release: (instance: number, network?: number | null) => this.store.addresses.release(instance, network),
       },
       log: this.log,
-    } as SyncContext;
+      signal: this.abort.signal,
+      cache: this.cache,
+    };
+    return impl as SyncContext;
   }
 
   private async renew() {
@@ -187,22 +217,24 @@ export class Engine {
     else this.held.get(m)!.delete(id);
   }
 
-  private async enqueue(r: Reconciler, row: Row) {
-    let lane = 'global';
+  private async enqueue(route: Route, row: Row) {
+    const m = route.model;
+    let controller: number | null = null;
     try {
-      const c = r.controllerOf ? await r.controllerOf(row, this.context()) : null;
-      if (c != null) lane = `controller:${c}`;
+      const custom = (route.any ?? [...route.byBackend.values()][0])?.controllerOf;
+      controller = custom ? await custom(row, this.context()) : await controllerOfRow(m, row, this.context());
     } catch {
       /* the reconciler will report it */
     }
+    const lane = controller == null ? 'global' : `controller:${controller}`;
     if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, queue: [] });
     const l = this.lanes.get(lane)!;
     if (l.queue.length >= this.opts.queuePerController) {
-      await this.store.sync.release(r.model, Number(row.id), this.owner); // this cluster is busy enough
+      await this.store.sync.release(m, Number(row.id), this.owner); // this cluster is busy enough
       return;
     }
-    this.hold(r.model, Number(row.id), true);
-    l.queue.push({ r, row });
+    this.hold(m, Number(row.id), true);
+    l.queue.push({ route, row, controller });
     this.pump(lane);
   }
 
@@ -211,8 +243,8 @@ export class Engine {
     while (l.running < this.opts.perController && l.queue.length) {
       const job = l.queue.shift()!;
       l.running++;
-      void this.work(job.r, job.row).finally(() => {
-        this.hold(job.r.model, Number(job.row.id), false);
+      void this.work(job.route, job.row, job.controller).finally(() => {
+        this.hold(job.route.model, Number(job.row.id), false);
         l.running--;
         this.pump(lane);
         if (l.running === 0 && l.queue.length === 0) this.kick(); // more may have become ready
@@ -221,33 +253,57 @@ export class Engine {
     }
   }
 
-  private async work(r: Reconciler, row: Row) {
+  // The reconciler for a row: the model's own, else the one of its controller's backend. When
+  // there is none, the outcome that says why.
+  private async reconcilerFor(route: Route, row: Row, controller: number | null): Promise<Reconciler | Outcome> {
+    if (route.any) return route.any;
+    const c = controller == null ? null : await this.store.sync.get(modelNamed('Controller'), controller);
+    if (!c) {
+      if (route.byBackend.size === 1) return [...route.byBackend.values()][0]; // it knows what to do without one
+      return row.deleted ? { kind: 'done' } : { kind: 'waiting', on: 'a controller to place it on' };
+    }
+    const type = String(c.backend_type);
+    const r = route.byBackend.get(type);
+    if (r) return r;
+    const have = [...route.byBackend.keys()].join(', ') || 'none';
+    return { kind: 'error', reason: 'configuration', terminal: true, message: `no synchronizer backend "${type}" for controller ${c.name} (this synchronizer has: ${have})` };
+  }
+
+  private async work(route: Route, row: Row, controller: number | null) {
+    const m = route.model;
     const ctx = this.context();
     let outcome: Outcome;
     const t0 = Date.now();
     try {
-      outcome = row.deleted ? await r.remove(row, ctx) : await r.reconcile(row, ctx);
+      const r = await this.reconcilerFor(route, row, controller);
+      outcome = 'kind' in r ? r : row.deleted ? await r.remove(row, ctx) : await r.reconcile(row, ctx);
     } catch (e) {
+      if (this.abort.signal.aborted) {
+        // Cut short by stop(): no outcome to report; the row is due again for whoever comes next.
+        this.log(`${m.name} ${row.id}: stopped before it finished`);
+        await this.store.sync.release(m, Number(row.id), this.owner).catch(() => {});
+        return;
+      }
       outcome =
         e instanceof SyncError
           ? { kind: 'error', message: e.message, reason: e.reason, requestId: e.requestId, terminal: e.terminal }
           : { kind: 'error', message: `internal error: ${(e as Error).message}`, reason: 'transient' };
     }
-    this.log(`${r.model.name} ${row.id} ${row.deleted ? 'remove' : 'reconcile'}: ${outcome.kind}`, {
+    this.log(`${m.name} ${row.id} ${row.deleted ? 'remove' : 'reconcile'}: ${outcome.kind}`, {
       ms: Date.now() - t0,
       ...(outcome.kind === 'error' ? { message: outcome.message } : {}),
     });
     try {
       let changed = true;
-      const write = (o: Outcome) => this.store.sync.writeOutcome(r.model, row, { ...outcomeWrite(r.model, row, o, this.opts.backoff), owner: this.owner });
+      const write = (o: Outcome) => this.store.sync.writeOutcome(m, row, { ...outcomeWrite(m, row, o, this.opts.backoff), owner: this.owner });
       if (row.deleted && outcome.kind === 'done') {
-        if (await this.store.sync.purge(r.model, row)) await this.wakeReferenced(r.model, row);
+        if (await this.store.sync.purge(m, row)) await this.wakeReferenced(m, row);
         else changed = await write({ kind: 'waiting', on: 'the rows that refer to it to be removed' });
       } else changed = await write(outcome);
       // The object a link row belongs to reports anew when the link's state changed, and only then.
-      if (r.model.rollsUpTo && changed && outcome.kind !== 'requeue') await this.recheck(r.model, row);
+      if (m.rollsUpTo && changed && outcome.kind !== 'requeue') await this.recheck(m, row);
     } catch (e) {
-      this.log(`cannot record the outcome for ${r.model.name} ${row.id}: ${(e as Error).message}`);
+      this.log(`cannot record the outcome for ${m.name} ${row.id}: ${(e as Error).message}`);
     }
   }
 
@@ -276,15 +332,29 @@ export class Engine {
 
   // Periodic resync: rows synced long ago are re-read so drift shows up.
   async resync() {
-    for (const r of this.order) {
+    for (const { model: m } of this.routes) {
       try {
-        const n = await this.store.sync.markStale(r.model, this.opts.resyncSeconds, 500);
-        if (n) this.log(`resync: ${n} ${r.model.plural} to re-check`);
+        const n = await this.store.sync.markStale(m, this.opts.resyncSeconds, 500);
+        if (n) this.log(`resync: ${n} ${m.plural} to re-check`);
       } catch (e) {
-        this.log(`resync of ${r.model.plural} failed: ${(e as Error).message}`);
+        this.log(`resync of ${m.plural} failed: ${(e as Error).message}`);
       }
     }
     this.kick();
   }
 }
 
+// The reconcilers by model, in the registry's dependency order (referenced models first). A model
+// is served either by one reconciler for all its rows, or by one per backend.
+function routesOf(reconcilers: Reconciler[]): Route[] {
+  const byName = new Map<string, Route>();
+  for (const r of reconcilers) {
+    const route: Route = byName.get(r.model.name) ?? { model: r.model, byBackend: new Map() };
+    byName.set(r.model.name, route);
+    const clash = r.backend === undefined ? route.any || route.byBackend.size : route.any || route.byBackend.has(r.backend);
+    if (clash) throw new Error(`two reconcilers for ${r.model.name}${r.backend ? ` on backend ${r.backend}` : ''}`);
+    if (r.backend === undefined) route.any = r;
+    else route.byBackend.set(r.backend, r);
+  }
+  return models.filter((m) => byName.has(m.name)).map((m) => byName.get(m.name)!);
+}

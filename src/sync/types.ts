@@ -39,6 +39,17 @@ export interface SyncContext {
     release(instance: number, network?: number | null): Promise<string[]>;
   };
   log: (msg: string, extra?: Row) => void;
+  // Aborted when the engine stops: long calls give up instead of holding the shutdown.
+  signal: AbortSignal;
+  // What a backend remembers between reconciles (clients, ids it looked up), owned by the engine
+  // and bounded: the least recently used entries go first.
+  cache: SyncCache;
+}
+
+export interface SyncCache {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
 }
 
 // Reconciler<'Slice'> reconciles Slice rows. A bare Reconciler is the reconciler of some model,
@@ -47,7 +58,11 @@ export type Reconciler<M extends ModelName = never> = [M] extends [never] ? Some
 
 export interface ModelReconciler<M extends ModelName> {
   model: ModelDef & { name: M };
-  // The controller a row belongs to, so that one dead cluster never holds up the others.
+  // The backend whose controllers it serves (Controller.backend_type); none: it serves every
+  // row of its model, whatever backend (the logical objects of sync/aggregates.ts).
+  backend?: string;
+  // The controller a row belongs to (default: sync/placement.ts), so that one dead cluster never
+  // holds up the others.
   controllerOf?(row: Rows[M], ctx: SyncContext): Promise<number | null>;
   reconcile(row: Rows[M], ctx: SyncContext): Promise<Outcome>;
   // Remove the backend resources of a soft-deleted row; "done" lets the engine purge the row.
@@ -58,6 +73,7 @@ export interface ModelReconciler<M extends ModelName> {
 // model's rows, is one.
 export interface SomeReconciler {
   model: ModelDef;
+  backend?: string;
   controllerOf?(row: Row, ctx: SyncContext): Promise<number | null>;
   reconcile(row: Row, ctx: SyncContext): Promise<Outcome>;
   remove(row: Row, ctx: SyncContext): Promise<Outcome>;
@@ -74,4 +90,10 @@ export class SyncError extends Error {
     super(message);
     this.name = 'SyncError';
   }
+}
+
+// A backend: the reconcilers that make the clusters of one kind (Controller.backend_type) match.
+export interface Backend {
+  type: string;
+  reconcilers: Reconciler[];
 }

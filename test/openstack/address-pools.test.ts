@@ -10,11 +10,12 @@ import crypto from 'node:crypto';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { connectLab, controllerBody, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
 import { parseRanges, toInt } from '../../src/net/address-ranges.js';
 import { until as waitUntil } from '../helpers/wait.js';
 import { dbOf } from '../../src/store/inspect.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 describe('address pools on the real cluster', { skip: labSkip }, () => {
   let s: TestServer;
@@ -60,7 +61,7 @@ describe('address pools on the real cluster', { skip: labSkip }, () => {
   before(async () => {
     const l = lab();
     s = await startTestServer('pglite');
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 30_000 }), {
+    engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: 30_000 })), {
       tickMs: 250,
       perController: 8,
       backoff: { baseSeconds: 2, capSeconds: 10 },

@@ -5,14 +5,15 @@ import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { controllerBody, lab, labSkip } from '../helpers/lab.js';
 import { scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 describe('controller check on the real cluster', { skip: labSkip }, () => {
   let s: TestServer;
   let engine: Engine;
   before(async () => {
     s = await startTestServer('pglite');
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), { tickMs: 200, backoff: { baseSeconds: 1, capSeconds: 5 } });
+    engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: scaled(20_000) })), { tickMs: 200, backoff: { baseSeconds: 1, capSeconds: 5 } });
     await engine.start();
   });
   after(async () => {

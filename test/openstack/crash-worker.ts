@@ -3,12 +3,13 @@
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/api/runtime.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 const store = await openStore(loadConfig({ env: process.env }));
 const engine = new Engine(
   store,
-  openstackReconcilers({
+  synchronizerFor(openstackBackend({
     timeoutMs: 20_000,
     onRequest: (e) => {
       if (e.service === 'compute' && e.method === 'POST' && /\/servers$/.test(new URL(e.url).pathname) && e.status === 202) {
@@ -16,7 +17,7 @@ const engine = new Engine(
         process.kill(process.pid, 'SIGKILL');
       }
     },
-  }),
+  })),
   { tickMs: 100, leaseSeconds: 2, backoff: { baseSeconds: 1, capSeconds: 2 } },
 );
 await engine.start();

@@ -9,9 +9,10 @@ import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { Budget, scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { OpenStackClient, type Server } from '../../src/openstack/client/index.js';
 import { dbOf } from '../../src/store/inspect.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 const ROUNDS = Number(process.env.XOS_CRASH_ROUNDS ?? 20);
 
@@ -42,7 +43,7 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
     // leave the cluster as it was: delete the slice and let a worker remove its servers
     if (s && ids.slice) {
       await s.call(ADMIN, 'DELETE', `/api/core/slices/${ids.slice}`);
-      const engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), { tickMs: 200, backoff: { baseSeconds: 1, capSeconds: 3 } });
+      const engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: scaled(20_000) })), { tickMs: 200, backoff: { baseSeconds: 1, capSeconds: 3 } });
       await engine.start();
       try {
         await until('the slice purged', async () => {
@@ -93,7 +94,7 @@ describe('synchronizer killed after a server create', { skip: labSkip }, () => {
     // A healthy worker takes over: everything converges, nothing is made twice.
     const sorted = [...rounds].sort((a, b) => a - b);
     console.log(`rounds: median ${sorted[sorted.length >> 1]} ms, slowest ${sorted[sorted.length - 1]} ms`);
-    const engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), { tickMs: 200 });
+    const engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: scaled(20_000) })), { tickMs: 200 });
     await engine.start();
     try {
       let rows: { id: number; backend_status: string; backend_code: number }[] = [];

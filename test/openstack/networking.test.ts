@@ -15,10 +15,11 @@ import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
 import { scaled, until as waitFor } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
 import { parseRanges, toInt } from '../../src/net/address-ranges.js';
 import { dbOf } from '../../src/store/inspect.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 const LAB2 = process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2';
 
@@ -75,7 +76,7 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
     const l1 = lab();
     const l2: Lab = lab(LAB2);
     s = await startTestServer('pglite');
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(30_000) }), {
+    engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: scaled(30_000) })), {
       tickMs: 250,
       backoff: { baseSeconds: 1, capSeconds: 5 },
       log: (msg, extra) => logs.push(`${msg}${extra?.message ? `: ${extra.message}` : ''}`),

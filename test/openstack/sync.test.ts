@@ -12,9 +12,10 @@ import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { scaled, until as waitFor } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { collect, OpenStackClient } from '../../src/openstack/client/index.js';
 import { dbOf } from '../../src/store/inspect.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@example.org';
 
@@ -49,7 +50,7 @@ describe('synchronizer on the real cluster', { skip: labSkip }, () => {
     s = await startTestServer('pglite');
     // No periodic resync while this runs (the drift test asks for one): what reaches the cluster
     // here is carried by the change itself.
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), {
+    engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: scaled(20_000) })), {
       tickMs: 250,
       resyncSeconds: 24 * 3600,
       backoff: { baseSeconds: 2, capSeconds: 10 },

@@ -10,8 +10,9 @@ import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
 import { scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { dbOf } from '../../src/store/inspect.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 const LAB2 = process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2';
 const LAB2_OFFSET = process.env.OSLAB2_PORT_OFFSET ?? '22000';
@@ -48,7 +49,7 @@ describe('two clusters, one of them failing', { skip: labSkip }, () => {
     l1 = lab();
     l2 = lab(LAB2);
     s = await startTestServer('pglite');
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: scaled(20_000) }), { tickMs: 250, backoff: { baseSeconds: 1, capSeconds: 5 } });
+    engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: scaled(20_000) })), { tickMs: 250, backoff: { baseSeconds: 1, capSeconds: 5 } });
     await engine.start();
     const site = await post('sites', { name: `Two ${run}`, login_base: `two${run}` });
     const image = await post('images', { name: `two-${run}`, disk_format: 'raw', container_format: 'bare', path: tinyImageFile() });

@@ -12,10 +12,11 @@ import { openTestStore, type TestStore } from '../helpers/xos.js';
 import { until } from '../helpers/wait.js';
 import { FakeCloud, type FakeCloudOptions } from '../fake-cloud/index.js';
 import { Engine, type EngineOptions } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { model, models } from '../../src/model/registry.js';
 import { SYSTEM, type Store } from '../../src/store/repository.js';
 import { dbOf } from '../../src/store/inspect.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type R = Record<string, any>;
@@ -151,7 +152,7 @@ export class Scene {
   }
 
   newEngine(extra: EngineOptions = {}): Engine {
-    return new Engine(this.store, openstackReconcilers({ timeoutMs: 5000 }), {
+    return new Engine(this.store, synchronizerFor(openstackBackend({ timeoutMs: 5000 })), {
       ...ENGINE,
       ...this.o.engine,
       ...extra,

@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { ADMIN, startTestServer, type TestServer, type Who } from '../helpers/xos.js';
 import { buildWorld, type World } from './world.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { until } from '../helpers/wait.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 const SECRET = 'cluster-admin-secret-1';
 
@@ -40,7 +41,7 @@ describe('controller credentials follow their endpoint', () => {
     });
     await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
     listenerUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/v3`;
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 2000 }), { tickMs: 100, backoff: { baseSeconds: 0.2, capSeconds: 1 } });
+    engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: 2000 })), { tickMs: 100, backoff: { baseSeconds: 0.2, capSeconds: 1 } });
     await engine.start();
   });
   after(async () => {

@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { Engine } from '../../src/sync/engine.js';
-import { openstackReconcilers } from '../../src/openstack/index.js';
+import { openstackBackend } from '../../src/openstack/index.js';
 import { backoffSeconds } from '../../src/sync/status.js';
 import { CHANGES_CHANNEL } from '../../src/store/db.js';
 import { buildWorld, type World } from './world.js';
 import { dbOf } from '../../src/store/inspect.js';
+import { synchronizerFor } from '../../src/sync/backends.js';
 
 const SECONDS = Number(process.env.XOS_TEST_STORM_SECONDS ?? 300);
 const SETTLE = Math.min(60, SECONDS / 5); // long enough for every object to reach its steady error
@@ -76,7 +77,7 @@ describe('a dead controller does not make the synchronizer storm', { timeout: (S
       const n = JSON.parse(payload);
       notices.push({ key: `${n.model} ${n.id}`, at: Date.now(), op: n.op });
     });
-    engine = new Engine(s.store, openstackReconcilers({ timeoutMs: 2000 }), {
+    engine = new Engine(s.store, synchronizerFor(openstackBackend({ timeoutMs: 2000 })), {
       backoff: BACKOFF,
       log: (msg) => {
         const m = /^(\w+) (\d+) (reconcile|remove):/.exec(msg);

@@ -12,7 +12,7 @@ import { Engine } from '../../src/sync/engine.js';
 import type { Outcome, Reconciler } from '../../src/sync/types.js';
 import type { ModelName } from '../../src/model/rows.js';
 import type { Row } from '../../src/model/types.js';
-import { aggregateReconcilers } from '../../src/openstack/reconcilers/aggregate.js';
+import { aggregateReconcilers } from '../../src/sync/aggregates.js';
 import { dbOf } from '../../src/store/inspect.js';
 
 type Call = { controller: number; value: unknown };

@@ -8,6 +8,7 @@ import { OpenStackClient, OpenStackError } from '../../src/openstack/client/inde
 import { pollSeconds, recordedServer, withFlavorId } from '../../src/openstack/nova-lookups.js';
 import { isTokenRequest, startFakeCloud, tokenReply } from './openstack-client-fake-cloud.js';
 import { novaVersionDocument } from './openstack-client-recordings.js';
+import { boundedCache } from '../../src/sync/cache.js';
 
 const server = (id: string, status: string, xosId: string) => ({ id, name: `s-${id}`, status, metadata: { 'xos-id': xosId }, addresses: {} });
 
@@ -35,29 +36,30 @@ test('a flavor id is listed once per controller, and looked up again when Nova r
   const client = new OpenStackClient({ authUrl: `${cloud.url}/identity`, credentials: { type: 'password', username: 'admin', password: 'pw-for-tests', projectName: 'admin' } });
   const controller = { id: 1, auth_url: `${cloud.url}/identity/v3` };
   const flavor = { name: 'm1.small', vcpus: 1, ram_mb: 2048, disk_gb: 20 };
+  const cache = boundedCache(100);
   const create = (flavorRef: string) => client.compute.servers.create({ name: 'x', flavorRef, imageRef: 'img', networks: 'none' });
 
-  assert.equal((await withFlavorId(client, controller, flavor, create)).id, 'srv-f1');
-  assert.equal((await withFlavorId(client, controller, flavor, create)).id, 'srv-f1');
+  assert.equal((await withFlavorId(cache, client, controller, flavor, create)).id, 'srv-f1');
+  assert.equal((await withFlavorId(cache, client, controller, flavor, create)).id, 'srv-f1');
   assert.equal(cloud.count('GET', '/compute/v2.1/flavors/detail'), 1, 'listed once');
   // another controller (or the same row pointed at another cluster) looks up its own
-  await withFlavorId(client, { ...controller, id: 2 }, flavor, create);
-  await withFlavorId(client, { ...controller, auth_url: 'http://elsewhere/v3' }, flavor, create);
+  await withFlavorId(cache, client, { ...controller, id: 2 }, flavor, create);
+  await withFlavorId(cache, client, { ...controller, auth_url: 'http://elsewhere/v3' }, flavor, create);
   assert.equal(cloud.count('GET', '/compute/v2.1/flavors/detail'), 3);
 
   // the flavor is replaced on the cluster: the remembered id gets a 400, the new one is used
   state.flavorId = 'f2';
-  assert.equal((await withFlavorId(client, controller, flavor, create)).id, 'srv-f2');
+  assert.equal((await withFlavorId(cache, client, controller, flavor, create)).id, 'srv-f2');
   assert.equal(cloud.count('GET', '/compute/v2.1/flavors/detail'), 4);
   assert.equal(cloud.count('POST', '/compute/v2.1/servers'), 6, 'the rejected create was sent again once, with the new id');
-  assert.equal((await withFlavorId(client, controller, flavor, create)).id, 'srv-f2');
+  assert.equal((await withFlavorId(cache, client, controller, flavor, create)).id, 'srv-f2');
   assert.equal(cloud.count('GET', '/compute/v2.1/flavors/detail'), 4);
 
   // other failures are not the flavor's: they pass through, the id stays
-  await assert.rejects(withFlavorId(client, controller, flavor, async () => { throw new Error('network down'); }), /network down/);
+  await assert.rejects(withFlavorId(cache, client, controller, flavor, async () => { throw new Error('network down'); }), /network down/);
   // and a 400 that a fresh id does not cure is the caller's to report
   state.flavorId = 'f3';
-  await assert.rejects(withFlavorId(client, controller, flavor, () => create('bogus')), (e: unknown) => e instanceof OpenStackError && e.status === 400);
+  await assert.rejects(withFlavorId(cache, client, controller, flavor, () => create('bogus')), (e: unknown) => e instanceof OpenStackError && e.status === 400);
 });
 
 test('a recorded server counts while it exists and carries the xos-id', async (t) => {

@@ -59,3 +59,27 @@ test('a cluster with its own CA is reached with that CA, and only with it', { sk
     return true;
   });
 });
+
+test('[nova] ca_ssl_cert is trusted for a controller that has no bundle of its own', { skip: certificate ? false : 'the openssl command is not available' }, async (t) => {
+  const { clientFor } = await import('../../src/openstack/connect.js');
+  const { key, cert } = certificate!;
+  const server = https.createServer({ key, cert }, (req, res) => {
+    const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    res.writeHead(201, { 'Content-Type': 'application/json', 'X-Subject-Token': 'tls-token' });
+    res.end(JSON.stringify(tokenBody(base)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  const dir = mkdtempSync(join(tmpdir(), 'xos-ca-file-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const caFile = join(dir, 'ca.pem');
+  (await import('node:fs')).writeFileSync(caFile, cert);
+  const controller = {
+    id: 1, version: 1, name: 'tls', auth_url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/identity/v3`,
+    admin_user: 'admin', admin_password: 'stored', admin_tenant: 'admin', domain: 'Default', region: null, ca_bundle: null, endpoint_rewrite: [],
+  };
+  const ctx = { secret: () => 'pw-for-tests' };
+  assert.equal((await clientFor(controller, ctx, { caFile }).authenticate()).catalog.length > 0, true);
+  await assert.rejects(clientFor(controller, ctx, { timeoutMs: 5000 }).session.token(), /certificate/i);
+  assert.throws(() => clientFor(controller, ctx, { caFile: join(dir, 'missing.pem') }), /\[nova\] ca_ssl_cert: cannot read .*missing\.pem \(ENOENT\)/);
+});

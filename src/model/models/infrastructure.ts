@@ -45,7 +45,12 @@ export const Controller = defineModel({
     ...syncFields,
     name: name(200, { unique: true }),
     deployment: ref('Deployment', { required: true }),
-    backend_type: { type: 'enum', choices: ['OpenStack'], default: 'OpenStack' },
+    backend_type: {
+      type: 'string',
+      maxLength: 32,
+      default: 'OpenStack',
+      help: 'The synchronizer backend that drives this cluster (XOS ships "OpenStack")',
+    },
     backend_version: { type: 'string', maxLength: 200, nullable: true, label: 'Version', help: 'OpenStack release, e.g. Zed' },
     auth_url: { type: 'url', required: true, maxLength: 1024, label: 'Auth URL', help: 'Keystone v3 endpoint' },
     admin_user: { type: 'string', maxLength: 200, required: true },

@@ -49,6 +49,8 @@ export interface SessionOptions {
   onRequest?: (event: RequestEvent) => void;
   /** clock, for tests */
   now?: () => number;
+  /** aborts every request of this session (its owner is shutting down) */
+  signal?: AbortSignal;
 }
 
 export interface RequestEvent {
@@ -128,6 +130,7 @@ export class OpenStackSession {
   #authInFlight: Promise<Token> | undefined;
   /** every token this session has held: all are secrets */
   readonly #pastTokens = new Set<string>();
+  readonly #signal: AbortSignal | undefined;
   /** how many times this session asked Keystone for a token (for tests and metrics) */
   authCount = 0;
 
@@ -146,6 +149,7 @@ export class OpenStackSession {
     this.#userAgent = options.userAgent ?? 'xos-openstack-client';
     this.#onRequest = options.onRequest;
     this.#now = options.now ?? Date.now;
+    this.#signal = options.signal;
   }
 
   /** A token with enough life left, authenticating first if needed. */
@@ -169,7 +173,9 @@ export class OpenStackSession {
     return this.#endpointFrom(await this.token(), serviceType);
   }
 
-  async request<T = unknown>(service: ServiceRef, options: RequestOptions = {}): Promise<OpenStackResponse<T>> {
+  async request<T = unknown>(service: ServiceRef, given: RequestOptions = {}): Promise<OpenStackResponse<T>> {
+    // the session's own signal stops the retry waits too
+    const options = this.#signal ? { ...given, signal: given.signal ? AbortSignal.any([given.signal, this.#signal]) : this.#signal } : given;
     const method = (options.method ?? 'GET').toUpperCase();
     const authenticated = options.authenticated !== false;
     const replayable = !(options.rawBody instanceof ReadableStream);
@@ -379,7 +385,9 @@ export class OpenStackSession {
     return headers;
   }
 
-  async #send(method: string, url: string, headers: Record<string, string>, options: Pick<RequestOptions, 'body' | 'rawBody' | 'timeoutMs' | 'signal'>): Promise<RawResult> {
+  async #send(method: string, url: string, headers: Record<string, string>, given: Pick<RequestOptions, 'body' | 'rawBody' | 'timeoutMs' | 'signal'>): Promise<RawResult> {
+    const own = this.#signal;
+    const options = own ? { ...given, signal: given.signal ? AbortSignal.any([given.signal, own]) : own } : given;
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const body = options.body !== undefined ? JSON.stringify(options.body) : options.rawBody;

@@ -1,9 +1,8 @@
-// Address pools on the clusters. An AddressPool is a logical object: its state is that of its
-// ControllerAddressPool rows, one per controller it serves (its own controller, or every
-// controller of its deployment that has no pool of its own). A ControllerAddressPool makes the
+// Address pools on the clusters. An AddressPool is a logical object (sync/aggregates.ts): its state
+// is that of its ControllerAddressPool rows, one per controller it serves. A ControllerAddressPool makes the
 // controller's external network match the pool: the network by name (made when missing,
 // external and shared), and an IPv4 subnet for the pool's CIDR whose gateway and allocation
-// pools are the pool's, DHCP off. XOS picks every address itself (src/net/allocate.ts) and
+// pools are the pool's, DHCP off. XOS picks every address itself (src/store/addresses.ts) and
 // asks Neutron for exactly that one; the allocation pools say which addresses are XOS's.
 import { model } from '../../model/registry.js';
 import type { Rows } from '../../model/rows.js';
@@ -13,8 +12,7 @@ import { collect, type OpenStackClient } from '../client/index.js';
 import type { AllocationPool, Network, Subnet } from '../client/services/network.js';
 import { clientFor, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
-import { rollUp } from './aggregate.js';
-import { controllerOfLink, xosTag } from './links.js';
+import { controllerOfLink, xosTag } from '../../sync/placement.js';
 
 const networkName = (pool: Rows['AddressPool']) => pool.network_name ?? 'ext-net';
 
@@ -38,33 +36,9 @@ async function findNetwork(admin: OpenStackClient, name: string, tag: string): P
   return all.find((n) => n.description === tag) ?? all[0] ?? null;
 }
 
-// Controllers the pool serves: its own, or those of its deployment without a pool of their own.
-async function servedControllers(pool: Rows['AddressPool'], ctx: SyncContext): Promise<Rows['Controller'][]> {
-  const candidates =
-    pool.controller != null
-      ? [await ctx.get('Controller', pool.controller)].filter((c): c is Rows['Controller'] => !!c && !c.deleted)
-      : pool.deployment != null
-        ? await ctx.find('Controller', { deployment: pool.deployment })
-        : []; // a pool has one of the two (its validator), and no controller is in no deployment
-  const out: Rows['Controller'][] = [];
-  for (const c of candidates) if ((await ctx.addresses.poolFor(c))?.id === pool.id) out.push(c);
-  return out;
-}
-
 export function addressPoolReconcilers(opts: ConnectOptions): Reconciler[] {
-  const pool: Reconciler<'AddressPool'> = {
-    model: model('AddressPool'),
-    reconcile: async (p, ctx) => {
-      for (const c of await servedControllers(p, ctx)) await ctx.ensure('ControllerAddressPool', { controller: c.id, address_pool: p.id });
-      return rollUp(await ctx.find('ControllerAddressPool', { address_pool: p.id }), ctx);
-    },
-    // Its link rows were soft-deleted with it; the engine purges it once they are gone.
-    remove: async () => ({ kind: 'done' }),
-  };
-
   const link: Reconciler<'ControllerAddressPool'> = {
     model: model('ControllerAddressPool'),
-    controllerOf: async (row) => row.controller,
     reconcile: async (row, ctx) => {
       const p = await ctx.get('AddressPool', row.address_pool);
       if (!p || p.deleted) return { kind: 'waiting', on: `address pool ${row.address_pool}` };
@@ -127,5 +101,5 @@ export function addressPoolReconcilers(opts: ConnectOptions): Reconciler[] {
       }
     },
   };
-  return [pool, link];
+  return [link];
 }

@@ -11,7 +11,6 @@ const needed = ['identity', 'compute', 'network', 'image'];
 export function controllerReconciler(opts: ConnectOptions): Reconciler<'Controller'> {
   return {
     model: model('Controller'),
-    controllerOf: async (row) => row.id,
     reconcile: async (row, ctx) => {
       const cloud = clientFor(row, ctx, opts);
       try {

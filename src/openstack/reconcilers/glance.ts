@@ -13,7 +13,7 @@ import { SyncError, type Reconciler } from '../../sync/types.js';
 import { OpenStackError, type Image, type ImageCreate, type OpenStackClient } from '../client/index.js';
 import { clientFor, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
-import { controllerOfLink, xosTag } from './links.js';
+import { controllerOfLink, xosTag } from '../../sync/placement.js';
 
 // The controller row's creation time (to the millisecond) stands for this XOS installation, so
 // two installations sharing a cluster never derive the same id for their images.
@@ -69,7 +69,6 @@ async function createOurs(cloud: OpenStackClient, ids: string[], body: ImageCrea
 export function glanceReconciler(opts: ConnectOptions): Reconciler<'ControllerImage'> {
   return {
     model: model('ControllerImage'),
-    controllerOf: async (row) => row.controller,
     reconcile: async (row, ctx) => {
       const image = await ctx.get('Image', row.image);
       if (!image) return { kind: 'waiting', on: `image ${row.image}` };

@@ -5,24 +5,24 @@
 import crypto from 'node:crypto';
 import { model } from '../../model/registry.js';
 import type { ModelName, Rows } from '../../model/rows.js';
-import { SyncError, type ModelReconciler, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
-import { collect, type OpenStackClient } from '../client/index.js';
+import { SyncError, type ModelReconciler, type Outcome, type Reconciler, type SyncCache, type SyncContext } from '../../sync/types.js';
+import { collect, OpenStackError, type OpenStackClient, type Project } from '../client/index.js';
 import { clientFor, type ConnectOptions, type ControllerAccess } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
-import { controllerOfLink, notReady, xosTag } from './links.js';
+import { controllerOfLink, notReady, xosTag } from '../../sync/placement.js';
 
-const domainIds = new Map<string, string>();
-async function domainId(cloud: OpenStackClient, controller: Pick<Rows['Controller'], 'id' | 'domain'>): Promise<string> {
+// The Keystone id of the controller's domain, looked up once (kept in the engine's cache).
+async function domainId(cache: SyncCache, cloud: OpenStackClient, controller: Pick<Rows['Controller'], 'id' | 'domain'>): Promise<string> {
   const name = controller.domain ?? 'Default';
-  const key = `${controller.id}:${name}`;
-  if (!domainIds.has(key)) {
-    if (name.toLowerCase() === 'default') domainIds.set(key, 'default');
-    else {
-      for await (const d of cloud.identity.domains.list({ name })) domainIds.set(key, d.id);
-      if (!domainIds.has(key)) throw new SyncError(`Keystone has no domain "${name}"`, 'configuration');
-    }
+  if (name.toLowerCase() === 'default') return 'default';
+  const key = `openstack:domain:${controller.id}:${name}`;
+  const known = cache.get<string>(key);
+  if (known) return known;
+  for await (const d of cloud.identity.domains.list({ name })) {
+    cache.set(key, d.id);
+    return d.id;
   }
-  return domainIds.get(key)!;
+  throw new SyncError(`Keystone has no domain "${name}"`, 'configuration');
 }
 
 async function role(cloud: OpenStackClient, name: string) {
@@ -34,14 +34,29 @@ async function role(cloud: OpenStackClient, name: string) {
 // role maps to it: managing a project is "member", looking is "reader".
 export const keystoneRole: Record<string, string> = { admin: 'member', pi: 'member', tech: 'reader', access: 'member', billing: 'reader' };
 
-async function ensureProject(cloud: OpenStackClient, controller: Pick<Rows['Controller'], 'id' | 'domain'>, name: string, description: string, tag: string) {
-  const domain = await domainId(cloud, controller);
-  const found = await cloud.identity.findProject(name, domain);
-  if (found) {
+async function ensureProject(
+  ctx: SyncContext,
+  cloud: OpenStackClient,
+  controller: Pick<Rows['Controller'], 'id' | 'domain'>,
+  name: string,
+  description: string,
+  tag: string,
+) {
+  const domain = await domainId(ctx.cache, cloud, controller);
+  const adopt = async (found: Project) => {
     if (!found.tags?.includes(tag)) await cloud.identity.projects.update(found.id, { tags: [...(found.tags ?? []), 'xos', tag] });
     return found;
+  };
+  const found = await cloud.identity.findProject(name, domain);
+  if (found) return adopt(found);
+  try {
+    return await cloud.identity.projects.create({ name, domain_id: domain, description, tags: ['xos', tag] });
+  } catch (e) {
+    // Made meanwhile (another worker, or a create whose answer was lost): it is ours to adopt.
+    const raced = e instanceof OpenStackError && e.status === 409 ? await cloud.identity.findProject(name, domain) : undefined;
+    if (raced) return adopt(raced);
+    throw e;
   }
-  return cloud.identity.projects.create({ name, domain_id: domain, description, tags: ['xos', tag] });
 }
 
 async function removeProject(cloud: OpenStackClient, id: string | null, tag: string) {
@@ -60,7 +75,6 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
     const controller = await controllerOfLink(row, ctx);
     return { controller, cloud: clientFor(controller, ctx, opts) };
   };
-  const byController = async (row: { controller: number }) => row.controller;
   const wrap =
     <R>(what: (row: R) => string, fn: (row: R, ctx: SyncContext) => Promise<Outcome>) =>
     async (row: R, ctx: SyncContext) => {
@@ -73,12 +87,11 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
 
   const site: Reconciler<'ControllerSite'> = {
     model: model('ControllerSite'),
-    controllerOf: byController,
     reconcile: wrap(() => 'site project', async (row, ctx) => {
       const s = await ctx.get('Site', row.site);
       if (!s) return { kind: 'waiting', on: `site ${row.site}` };
       const { controller, cloud } = await cloudOf(row, ctx);
-      const p = await ensureProject(cloud, controller, s.login_base, s.name, xosTag('site', s.id));
+      const p = await ensureProject(ctx, cloud, controller, s.login_base, s.name, xosTag('site', s.id));
       return { kind: 'done', fields: { tenant_id: p.id } };
     }),
     remove: wrap(() => 'site project removal', async (row, ctx) => {
@@ -90,7 +103,6 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
 
   const slice: Reconciler<'ControllerSlice'> = {
     model: model('ControllerSlice'),
-    controllerOf: byController,
     reconcile: wrap(() => 'slice project', async (row, ctx) => {
       const sl = await ctx.get('Slice', row.slice);
       if (!sl) return { kind: 'waiting', on: `slice ${row.slice}` };
@@ -104,7 +116,7 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
       }
       if (sl.creator != null) await ctx.ensure('ControllerUser', { controller: row.controller, user: sl.creator });
       const { controller, cloud } = await cloudOf(row, ctx);
-      const p = await ensureProject(cloud, controller, sl.name, sl.description ?? sl.name, xosTag('slice', sl.id));
+      const p = await ensureProject(ctx, cloud, controller, sl.name, sl.description ?? sl.name, xosTag('slice', sl.id));
       // XOS's own account (the cluster's admin already) works inside slice projects with a
       // scoped token; it needs "admin" there too, to pin servers to a node.
       const [me] = await collect(cloud.identity.users.list({ name: controller.admin_user }));
@@ -131,12 +143,11 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
 
   const user: Reconciler<'ControllerUser'> = {
     model: model('ControllerUser'),
-    controllerOf: byController,
     reconcile: wrap(() => 'Keystone user', async (row, ctx) => {
       const u = await ctx.get('User', row.user);
       if (!u) return { kind: 'waiting', on: `user ${row.user}` };
       const { controller, cloud } = await cloudOf(row, ctx);
-      const domain = await domainId(cloud, controller);
+      const domain = await domainId(ctx.cache, cloud, controller);
       // Each controller gets its own random password for the user, stored encrypted; it is
       // never derived from the XOS password or its hash.
       const stored = ctx.secret(row.kuser_password);
@@ -196,7 +207,6 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
     target: (row: Rows[L], ctx: SyncContext) => Promise<Assignment | null>,
   ): ModelReconciler<L> => ({
     model: model(name),
-    controllerOf: byController,
     reconcile: wrap(() => 'role assignment', async (row, ctx) => {
       const t = await target(row, ctx);
       if (!t) return { kind: 'waiting', on: `${privModel} ${privilegeId(row)}` };

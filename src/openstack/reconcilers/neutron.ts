@@ -9,7 +9,7 @@ import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../.
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { collect, type OpenStackClient } from '../client/index.js';
 import { toSyncError } from '../sync-errors.js';
-import { controllerOfLink, notReady, privateCidr, xosTag } from './links.js';
+import { controllerOfLink, notReady, privateCidr, xosTag } from '../../sync/placement.js';
 import { releaseRouter } from './port-forwarding.js';
 import { ensureSdnController, removeSdnController, wantsSdnController } from './sdn-controller.js';
 
@@ -33,7 +33,6 @@ export function neutronReconciler(opts: ConnectOptions): Reconciler<'ControllerN
 
   return {
     model: model('ControllerNetwork'),
-    controllerOf: async (row) => row.controller,
     reconcile: async (row, ctx): Promise<Outcome> => {
       const { net, template } = await parts(row, ctx);
       if (!net || !template) return { kind: 'waiting', on: `network ${row.network}` };

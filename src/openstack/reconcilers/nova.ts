@@ -15,7 +15,7 @@ import type { ServerNetworks } from '../client/services/compute.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
 import { pollSeconds, recordedServer, withFlavorId } from '../nova-lookups.js';
-import { controllerForInstance, notReady, xosTag } from './links.js';
+import { controllerForInstance, notReady, xosTag } from '../../sync/placement.js';
 
 const xosId = (id: number) => `instance/${id}`;
 
@@ -57,7 +57,6 @@ const firstAddress = (s: Server) => Object.values(s.addresses ?? {}).flat().find
 export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
   const instance: Reconciler<'Instance'> = {
     model: model('Instance'),
-    controllerOf: async (row, ctx) => (await controllerForInstance(row, ctx))?.id || null,
     reconcile: async (inst, ctx): Promise<Outcome> => {
       const controller = await controllerForInstance(inst, ctx);
       if (!controller) return { kind: 'waiting', on: `a controller in deployment ${inst.deployment}` };
@@ -121,7 +120,7 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
           }
           const networks = bootNetworks(netLinks.map(({ link }) => String(link.net_id)), publicPort);
           const user_data = encodeUserData(userData(inst, slice, await sshKeys(inst, slice, ctx)));
-          const created = await withFlavorId(admin, controller, flavor, (flavorRef) => cloud.compute.servers.create({
+          const created = await withFlavorId(ctx.cache, admin, controller, flavor, (flavorRef) => cloud.compute.servers.create({
             name,
             flavorRef,
             imageRef: String(imageLink.glance_image_id),

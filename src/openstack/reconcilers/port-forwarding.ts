@@ -12,12 +12,12 @@ import { model } from '../../model/registry.js';
 import type { Rows } from '../../model/rows.js';
 import { parseCidr, parseRanges, toInt, toIp } from '../../net/address-ranges.js';
 import { formatForward, parsePortForwards, type Forward } from '../../net/port-forward.js';
-import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
+import { SyncError, type Outcome, type Reconciler, type SyncCache, type SyncContext } from '../../sync/types.js';
 import { collect, OpenStackError, type OpenStackClient } from '../client/index.js';
 import type { FloatingIp, PortForwarding, PortForwardingCreate, Router } from '../client/services/network.js';
 import { clientFor, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
-import { controllerForInstance, notReady, xosTag } from './links.js';
+import { controllerForInstance, notReady, xosTag } from '../../sync/placement.js';
 
 export const PF_EXTENSION = 'floating-ip-port-forwarding';
 export const PF_RANGES_EXTENSION = 'floating-ip-port-forwarding-port-ranges';
@@ -96,13 +96,12 @@ export function forwardingBody(r: Rule, target: { ip: string; portId: string }, 
 const describe = (rules: Rule[]) => rules.map((r) => formatForward(r)).join(', ');
 
 // The extensions of each controller's Neutron, looked up at most once a minute.
-const extensionCache = new Map<number, { at: number; version: number; aliases: Set<string> }>();
-export async function neutronExtensions(controller: Pick<Rows['Controller'], 'id' | 'version'>, admin: OpenStackClient): Promise<Set<string>> {
-  const id = controller.id;
-  const hit = extensionCache.get(id);
+export async function neutronExtensions(cache: SyncCache, controller: Pick<Rows['Controller'], 'id' | 'version'>, admin: OpenStackClient): Promise<Set<string>> {
+  const key = `openstack:extensions:${controller.id}`;
+  const hit = cache.get<{ at: number; version: number; aliases: Set<string> }>(key);
   if (hit && hit.version === controller.version && Date.now() - hit.at < 60_000) return hit.aliases;
   const aliases = new Set((await admin.network.listExtensions()).map((e) => e.alias));
-  extensionCache.set(id, { at: Date.now(), version: controller.version, aliases });
+  cache.set(key, { at: Date.now(), version: controller.version, aliases });
   return aliases;
 }
 
@@ -277,10 +276,6 @@ export function portForwardingReconciler(opts: ConnectOptions): Reconciler<'Port
 
   return {
     model: model('Port'),
-    controllerOf: async (row, ctx) => {
-      const inst = row.instance != null ? await ctx.get('Instance', row.instance) : null;
-      return inst ? (await controllerForInstance(inst, ctx))?.id || null : null;
-    },
 
     reconcile: async (port, ctx): Promise<Outcome> => {
       const { network, instance, controller } = await context(port, ctx);
@@ -303,7 +298,7 @@ export function portForwardingReconciler(opts: ConnectOptions): Reconciler<'Port
       const admin = clientFor(controller, ctx, opts);
       const what = `port forwarding (${network.ports})`;
       try {
-        const extensions = await neutronExtensions(controller, admin);
+        const extensions = await neutronExtensions(ctx.cache, controller, admin);
         if (!extensions.has(PF_EXTENSION))
           throw new SyncError(`port forwarding is not supported on ${controller.name}: Neutron has no ${PF_EXTENSION} extension`, 'configuration', null, true);
         const planned = rulesFor(forwards, extensions.has(PF_RANGES_EXTENSION), controller.name);

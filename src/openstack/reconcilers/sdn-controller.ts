@@ -9,7 +9,7 @@
 import type { Rows } from '../../model/rows.js';
 import { SyncError, type Outcome, type SyncContext } from '../../sync/types.js';
 import { collect, OpenStackError, type OpenStackClient, type Server, type ServerCreate } from '../client/index.js';
-import { notReady } from './links.js';
+import { notReady } from '../../sync/placement.js';
 
 type Link = Rows['ControllerNetwork'];
 type Net = Rows['Network'];

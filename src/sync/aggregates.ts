@@ -2,9 +2,9 @@
 // resource: their state is that of their link rows on the controllers that need them. Their
 // reconcilers add the link rows policy calls for and report how those stand, so an error on a
 // cluster shows on the object people look at.
-import { model } from '../../model/registry.js';
-import type { ModelName, Rows, SyncState } from '../../model/rows.js';
-import type { ModelReconciler, Outcome, Reconciler, SyncContext } from '../../sync/types.js';
+import { model } from '../model/registry.js';
+import type { ModelName, Rows, SyncState } from '../model/rows.js';
+import type { ModelReconciler, Outcome, Reconciler, SyncContext } from './types.js';
 
 // A link row: one object's state on one controller.
 export type LinkState = SyncState & { controller: number };
@@ -36,6 +36,18 @@ function aggregate<M extends ModelName>(
     // Link rows were soft-deleted with the object; the engine purges it once they are gone.
     remove: async () => ({ kind: 'done' }),
   };
+}
+
+async function servedControllers(pool: Rows['AddressPool'], ctx: SyncContext): Promise<Rows['Controller'][]> {
+  const candidates =
+    pool.controller != null
+      ? [await ctx.get('Controller', pool.controller)].filter((c): c is Rows['Controller'] => !!c && !c.deleted)
+      : pool.deployment != null
+        ? await ctx.find('Controller', { deployment: pool.deployment })
+        : []; // a pool has one of the two (its validator), and no controller is in no deployment
+  const out: Rows['Controller'][] = [];
+  for (const c of candidates) if ((await ctx.addresses.poolFor(c))?.id === pool.id) out.push(c);
+  return out;
 }
 
 export function aggregateReconcilers(): Reconciler[] {
@@ -94,5 +106,12 @@ export function aggregateReconcilers(): Reconciler[] {
       },
     }),
     aggregate('Flavor'), // checked, or created, on each cluster when an instance uses it
+    aggregate('AddressPool', {
+      links: (p, ctx) => ctx.find('ControllerAddressPool', { address_pool: p.id }),
+      // The controllers it serves: its own, or those of its deployment without a pool of their own.
+      policy: async (p, ctx) => {
+        for (const c of await servedControllers(p, ctx)) await ctx.ensure('ControllerAddressPool', { controller: c.id, address_pool: p.id });
+      },
+    }),
   ];
 }

@@ -1,8 +1,22 @@
 // Where an object goes and what it waits for. Objects go only to the controllers that need them:
 // an instance to the controller of its node or of its slice's site in its deployment, and with
 // it its slice, site, users, image and networks — never to every cluster.
-import type { Rows, SyncState } from '../../model/rows.js';
-import { SyncError, type SyncContext } from '../../sync/types.js';
+import type { Rows, SyncState } from '../model/rows.js';
+import type { ModelDef, Row } from '../model/types.js';
+import { SyncError, type SyncContext } from './types.js';
+
+// The controller a row of a synced model belongs to (null: none, or no single one): it picks the
+// backend that reconciles the row and the worker lane it waits in.
+export async function controllerOfRow(m: ModelDef, row: Row, ctx: SyncContext): Promise<number | null> {
+  if (m.name === 'Controller') return Number(row.id);
+  if (m.fields.controller?.ref === 'Controller' && m.fields.controller.required) return row.controller == null ? null : Number(row.controller);
+  if (m.name === 'Instance') return (await controllerForInstance(row as Rows['Instance'], ctx))?.id ?? null;
+  if (m.name === 'Port') {
+    const inst = row.instance != null ? await ctx.get('Instance', Number(row.instance)) : null;
+    return inst ? ((await controllerForInstance(inst, ctx))?.id ?? null) : null;
+  }
+  return null;
+}
 
 export async function controllerForInstance(inst: Pick<Rows['Instance'], 'node' | 'slice' | 'deployment'>, ctx: SyncContext): Promise<Rows['Controller'] | null> {
   if (inst.node != null) {
