@@ -13,7 +13,7 @@ export const baseFields = {
   write_protect: { type: 'boolean', default: false, adminOnly: true, help: 'When set, the row cannot be deleted.' },
 } as const satisfies Record<string, FieldDef>;
 
-// The synchronizer's bookkeeping (DESIGN.md §4): what it last achieved and when it tries again.
+// The synchronizer's bookkeeping on every synced row: what it last achieved and when it tries again.
 export const syncFields = {
   enacted: { type: 'datetime', readOnly: true, nullable: true, help: 'When the backend last matched this row.' },
   backend_code: { type: 'integer', readOnly: true, default: 0, help: '0 pending, 1 ok, 2 error' },

@@ -91,7 +91,7 @@ export interface ModelDef {
   label: string; // e.g. "Slice"
   fields: Record<string, FieldDef>;
   titleField: string; // the field that names a row for people
-  synced?: boolean; // carries synchronizer state (DESIGN.md §4)
+  synced?: boolean; // carries the synchronizer's bookkeeping (syncFields in common.ts)
   uniqueTogether?: readonly (readonly string[])[];
   read: ReadRule;
   write: WriteRule;

@@ -64,7 +64,7 @@ export const Flavor = defineModel({
     ram_mb: { type: 'integer', default: 2048, min: 64, max: 16777216, label: 'RAM (MB)' },
     disk_gb: { type: 'integer', default: 20, min: 0, max: 1000000, label: 'Disk (GB)' },
     order: { type: 'integer', default: 0 },
-    default: { type: 'boolean', default: false, help: 'Used when an instance names no flavor' },
+    default: { type: 'boolean', default: false, help: "Used for a network's SDN controller when its template names no flavor" },
   },
   read: { kind: 'all' },
   write: { kind: 'admin' },
