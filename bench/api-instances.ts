@@ -21,12 +21,13 @@ import type { Store } from '../src/store/repository.js';
 import type { Db, Queryable } from '../src/store/db.js';
 import { combine, runHttp, runRaw, type HttpRequests, type Sample, type Stats, type Window } from './lib/load.js';
 import { dbOf } from '../src/store/inspect.js';
+import { models } from '../src/model/registry.js';
 
 type Backend = 'pglite' | 'postgres';
 
 const USAGE = `usage: node --import tsx bench/api-instances.ts [options]
   --backend pglite|postgres|both   which databases to measure (default both)
-  --instances N                    instances bulk-loaded before measuring (default 100000)
+  --instances N                    instances bulk-loaded before measuring (default 1000000)
   --duration S                     measured seconds per run (default 10)
   --rounds N                       XOS and the reference alternate N times within the duration (default 4)
   --warmup S                       unrecorded seconds before the first round (default 1; a quarter
@@ -40,7 +41,7 @@ const USAGE = `usage: node --import tsx bench/api-instances.ts [options]
 const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'both' },
-    instances: { type: 'string', default: '100000' },
+    instances: { type: 'string', default: '1000000' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '4' },
@@ -120,16 +121,6 @@ const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) :
 const fmtX = (n: number) => `${n.toFixed(2)}×`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Deterministic pseudo-random numbers, so every run loads the same rows.
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Counts the SQL statements sent through the store's database handle (a transaction counts BEGIN
 // and COMMIT too), to show how much database work one API call does next to the reference. The
 // bench's own wrapper around the handle: src/ is untouched.
@@ -203,61 +194,39 @@ async function throwawayPgDatabase(): Promise<string> {
 const RETIRED_FRACTION = 0.1;
 const retiredCount = (slices: number) => Math.max(1, Math.round(slices * RETIRED_FRACTION));
 
-// The instances, as the synchronizer would have left them: mostly running, some pending, a few
-// failed; names, server ids and addresses filled in; created over the last half year.
+// The instances, as the synchronizer would have left them: mostly running (95 %), some pending
+// (4 %), a few failed (1 %); names, server ids and addresses filled in; created over the last half
+// year. One INSERT … SELECT over generate_series in one transaction: a bench-only path straight
+// into SQL, so that a million rows load in a minute rather than through the API. Every value is a
+// function of the row number, so every run loads the same rows.
 async function bulkLoad(db: Db, fx: Fixture, count: number): Promise<{ seconds: number; analyzeSeconds: number }> {
-  const rand = mulberry32(42);
-  const cols = [
-    'created', 'updated', 'enacted', 'last_sync', 'backend_code', 'backend_status', 'name', 'slice', 'deployment',
-    'image', 'flavor', 'creator', 'number_cores', 'instance_name', 'instance_id', 'instance_uuid', 'ip',
-  ];
-  const batch = Math.floor(30000 / cols.length); // bind parameters per statement stay well under 65535
-  const now = Date.now();
-  const spanMs = 180 * 86400_000;
+  const nRetired = retiredCount(fx.slices.length);
+  const nActive = fx.slices.length - nRetired;
   const t0 = performance.now();
-  await db.transaction(async (tx) => {
-    for (let start = 0; start < count; start += batch) {
-      const n = Math.min(batch, count - start);
-      const params: unknown[] = [];
-      const rows: string[] = [];
-      for (let k = 0; k < n; k++) {
-        const i = start + k;
-        // The first tenth of the slices are retired: they got the oldest tenth of the instances and
-        // none since. The others share the rest evenly, so every slice has about as many.
-        const old = i < count * RETIRED_FRACTION;
-        const nRetired = retiredCount(fx.slices.length);
-        const sliceIdx = old ? Math.floor(rand() * nRetired) : nRetired + Math.floor(rand() * (fx.slices.length - nRetired));
-        const slice = fx.slices[sliceIdx];
-        const created = new Date(now - spanMs + Math.floor((i / count) * spanMs));
-        const roll = rand();
-        const state = roll < 0.95 ? 'ok' : roll < 0.99 ? 'pending' : 'error';
-        const enacted = state === 'ok' ? new Date(created.getTime() + 20_000 + Math.floor(rand() * 60_000)) : null;
-        const uuid = crypto.randomUUID();
-        const hex = (i + 1).toString(16).padStart(8, '0');
-        const vals = [
-          created.toISOString(),
-          (enacted ?? created).toISOString(),
-          enacted?.toISOString() ?? null,
-          state === 'pending' ? null : (enacted ?? created).toISOString(),
-          state === 'ok' ? 1 : state === 'error' ? 2 : 0,
-          state === 'ok' ? '1 - OK' : state === 'error' ? '2 - Quota exceeded for instances: Requested 1, but already used 20 of 20 instances' : '0 - Provisioning in progress',
-          `${slice.name}-vm${String(i).padStart(6, '0')}`,
-          slice.id,
-          fx.deployment,
-          fx.images[Math.floor(rand() * fx.images.length)],
-          fx.flavors[Math.floor(rand() * fx.flavors.length)],
-          fx.admin,
-          [1, 2, 4][Math.floor(rand() * 3)],
-          state === 'pending' ? null : `${slice.name}-vm${String(i).padStart(6, '0')}`,
-          state === 'pending' ? null : `instance-${hex}`,
-          state === 'pending' ? null : uuid,
-          state === 'ok' ? `10.${(sliceIdx >> 2) & 255}.${((sliceIdx & 3) << 6) | ((i >> 8) & 63)}.${(i & 255) || 1}` : null,
-        ];
-        rows.push(`(${vals.map((v) => `$${params.push(v)}`).join(',')})`);
-      }
-      await tx.query(`INSERT INTO instances (${cols.map((c) => `"${c}"`).join(',')}) VALUES ${rows.join(',')}`, params);
-    }
-  });
+  await db.query(
+    `INSERT INTO instances (created, updated, enacted, last_sync, backend_code, backend_status, name, slice, deployment,
+                            image, flavor, creator, number_cores, instance_name, instance_id, instance_uuid, ip)
+     SELECT created, coalesce(enacted, created), enacted, CASE WHEN state = 'pending' THEN NULL ELSE coalesce(enacted, created) END,
+            CASE state WHEN 'ok' THEN 1 WHEN 'error' THEN 2 ELSE 0 END,
+            CASE state WHEN 'ok' THEN '1 - OK' WHEN 'error' THEN '2 - Quota exceeded for instances: Requested 1, but already used 20 of 20 instances'
+                       ELSE '0 - Provisioning in progress' END,
+            vm, ($1::int[])[slice_idx + 1], $2, ($3::int[])[1 + (i * 7) % cardinality($3::int[])], ($4::int[])[1 + (i * 13) % cardinality($4::int[])],
+            $5, (ARRAY[1, 2, 4])[1 + (i * 11) % 3],
+            CASE WHEN state = 'pending' THEN NULL ELSE vm END,
+            CASE WHEN state = 'pending' THEN NULL ELSE 'instance-' || lpad(to_hex(i), 8, '0') END,
+            CASE WHEN state = 'pending' THEN NULL ELSE md5(i::text)::uuid::text END,
+            CASE WHEN state = 'ok' THEN ('10.' || ((slice_idx >> 2) & 255) || '.' || (((slice_idx & 3) << 6) | ((i >> 8) & 63)) || '.' || greatest(i & 255, 1))::inet END
+       FROM (SELECT i, state, created, vm, slice_idx,
+                    CASE WHEN state = 'ok' THEN created + make_interval(secs => 20 + (i * 17) % 60) END AS enacted
+               FROM (SELECT i,
+                            CASE WHEN (i * 37) % 100 < 95 THEN 'ok' WHEN (i * 37) % 100 < 99 THEN 'pending' ELSE 'error' END AS state,
+                            now() - interval '180 days' + (interval '180 days' * i / $6::int) AS created,
+                            -- the first tenth of the slices are retired: they hold the oldest tenth of the instances
+                            CASE WHEN i < $6::int * ${RETIRED_FRACTION} THEN i % $7::int ELSE $7::int + i % $8::int END AS slice_idx,
+                            'vm' || lpad(i::text, 7, '0') AS vm
+                       FROM generate_series(0, $6::int - 1) i) g) r`,
+    [fx.slices.map((x) => x.id), fx.deployment, fx.images, fx.flavors, fx.admin, count, nRetired, nActive],
+  );
   const seconds = (performance.now() - t0) / 1000;
   // What autovacuum does on a PostgreSQL server after a load like this (PGlite has no autovacuum).
   const t1 = performance.now();
@@ -299,8 +268,9 @@ async function makeFixture(api: Api): Promise<Fixture> {
 // ---- scenarios ----------------------------------------------------------------------------------
 
 interface Page {
-  slice?: number;
-  offset: number;
+  filter?: { field: 'slice' | 'image'; value: number };
+  offset?: number;
+  after?: { id: number; cursor: string }; // a keyset cursor the API gave out, and the row it names
 }
 
 interface Scenario {
@@ -313,42 +283,58 @@ interface Scenario {
   check: () => Promise<void>; // the API and the reference agree
   once: (i: number) => Promise<void>; // one API call, as the load makes it
   explain?: { text: string; params: unknown[] }[];
+  unsupported?: string; // why this server cannot run the scenario (an older XOS without cursors)
 }
 
 const LIMIT = 50;
+const TOTAL_CAP = 10_000; // the reference counts exactly up to this many rows, as XOS does
 
+// The reference: the least the database must do to answer the same request. The page (one row
+// more, to know whether there is a next page), by keyset after a cursor or by offset, and the
+// total counted up to the cap, the planner's estimate above it.
 function listSql(p: Page) {
-  const where = p.slice === undefined ? 'true AND t.deleted = false' : 'true AND t."slice" = $1 AND t.deleted = false';
-  const fp = p.slice === undefined ? [] : [p.slice];
-  const n = fp.length;
+  const params: unknown[] = [];
+  const conds = ['t.deleted = false'];
+  if (p.filter) conds.push(`t."${p.filter.field}" = $${params.push(p.filter.value)}`);
+  const where = conds.join(' AND ');
+  const pageConds = p.after ? `${where} AND t.id < $${params.length + 1}` : where;
+  const pageParams = p.after ? [...params, p.after.id] : [...params];
+  const n = pageParams.length;
   return {
-    page: { text: `SELECT t.* FROM "instances" t WHERE ${where} ORDER BY t."id" DESC LIMIT $${n + 1} OFFSET $${n + 2}`, params: [...fp, LIMIT, p.offset] },
-    count: { text: `SELECT count(*)::int AS n FROM "instances" t WHERE ${where}`, params: fp },
+    page: { text: `SELECT t.* FROM "instances" t WHERE ${pageConds} ORDER BY t."id" DESC LIMIT $${n + 1} OFFSET $${n + 2}`, params: [...pageParams, LIMIT + 1, p.offset ?? 0] },
+    count: { text: `SELECT count(*)::int AS n FROM (SELECT 1 FROM "instances" t WHERE ${where} LIMIT ${TOTAL_CAP + 1}) capped`, params },
+    estimate: { text: `EXPLAIN (FORMAT JSON) SELECT 1 FROM "instances" t WHERE ${where}`, params },
   };
 }
 
-const listPath = (p: Page) => `/api/core/instances?limit=${LIMIT}&offset=${p.offset}${p.slice === undefined ? '' : `&slice=${p.slice}`}&sort=-id`;
+const listPath = (p: Page) =>
+  `/api/core/instances?limit=${LIMIT}${p.offset ? `&offset=${p.offset}` : ''}${p.filter ? `&${p.filter.field}=${p.filter.value}` : ''}&sort=-id` +
+  (p.after ? `&cursor=${p.after.cursor}` : '');
 
-function listScenario(db: Db, api: Api, name: string, what: string, pages: Page[]): Scenario {
+function listScenario(db: Db, api: Api, name: string, what: string, pages: Page[], unsupported?: string): Scenario {
   const queries = pages.map(listSql);
   return {
     name,
     what,
+    unsupported,
     http: { method: 'GET', paths: pages.map(listPath) },
     expectStatus: 200,
-    rawWhat: 'SELECT page + SELECT count(*)',
+    rawWhat: 'SELECT page (keyset or offset) + count capped at 10,000 (+ EXPLAIN estimate above)',
     raw: async (i) => {
       const q = queries[i % queries.length];
       await db.query(q.page.text, q.page.params);
-      await db.query(q.count.text, q.count.params);
+      const [{ n }] = await db.query<{ n: number }>(q.count.text, q.count.params);
+      if (n > TOTAL_CAP) await db.query(q.estimate.text, q.estimate.params);
     },
     check: async () => {
-      const p = pages[0];
-      const body = await api.call('GET', listPath(p));
-      const rows = await db.query<{ id: number }>(queries[0].page.text, queries[0].page.params);
+      const body = await api.call('GET', listPath(pages[0]));
+      const rows = (await db.query<{ id: number }>(queries[0].page.text, queries[0].page.params)).slice(0, LIMIT);
       const [{ n }] = await db.query<{ n: number }>(queries[0].count.text, queries[0].count.params);
       const ids = (body.items as { id: number }[]).map((r) => r.id).join(',');
-      if (ids !== rows.map((r) => r.id).join(',') || body.total !== n || rows.length !== Math.max(0, Math.min(LIMIT, n - p.offset)))
+      // An exact total must be the count; above the cap, XOS gives an estimate (or, before
+      // cursors, the exact count, which the capped reference does not know).
+      const totalOk = n <= TOTAL_CAP ? body.total === n : body.total > TOTAL_CAP && body.total_exact !== true;
+      if (ids !== rows.map((r) => r.id).join(',') || !totalOk)
         throw new Error(`${name}: the API and the reference disagree (API ${body.items.length} rows, total ${body.total}; SQL ${rows.length} rows, count ${n})`);
     },
     once: async (i) => {
@@ -356,6 +342,61 @@ function listScenario(db: Db, api: Api, name: string, what: string, pages: Page[
     },
     explain: [queries[0].page, queries[0].count],
   };
+}
+
+// A cursor that starts a -id page just after row `id`, as the API gives it out: the next link of
+// the one-row page that holds that row. null from an XOS whose next links carry offsets.
+async function cursorAfter(api: Api, id: number): Promise<{ id: number; cursor: string } | null> {
+  const body = await api.call('GET', `/api/core/instances?limit=1&sort=-id&id__lte=${id}`);
+  if (body.items[0]?.id !== id || !body.next) throw new Error(`no instance ${id} to start a cursor after`);
+  const cursor = new URL(body.next).searchParams.get('cursor');
+  return cursor ? { id, cursor } : null;
+}
+
+// Whether each reference filter of each model, with the default order, is served by an index:
+// one that leads with the field and then id (or is unique on the field), so the first page is
+// read in order from the index without a sort. The plan of that first page is shown too (on the
+// instances with a value from the data, EXPLAIN ANALYZE: a plan that walks the primary key and
+// filters is fine while it removes few rows, which is how the planner reads a common value).
+interface RefPlan {
+  model: string;
+  field: string;
+  indexed: boolean; // an index leads with (field, id), or is unique on field
+  planOk: boolean; // no sequential scan, no sort, at most 1,000 rows removed by a filter
+  plan: string;
+}
+
+async function refIndexPlans(db: Db): Promise<RefPlan[]> {
+  const out: RefPlan[] = [];
+  for (const m of models)
+    for (const [field, d] of Object.entries(m.fields)) {
+      if (d.type !== 'ref') continue;
+      const [idx] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+           LEFT JOIN pg_attribute b ON b.attrelid = c.oid AND b.attnum = i.indkey[1]
+          WHERE c.relname = $1 AND a.attname = $2 AND (i.indisunique OR b.attname = 'id')`,
+        [m.table, field],
+      );
+      const real = m.table === 'instances';
+      const [sample] = real ? await db.query<{ v: number }>(`SELECT "${field}" AS v FROM instances WHERE "${field}" IS NOT NULL LIMIT 1`) : [];
+      const text = `EXPLAIN ${real ? '(ANALYZE, COSTS OFF) ' : '(COSTS OFF) '}SELECT t.* FROM "${m.table}" t WHERE t."${field}" = $1 AND t.deleted = false ORDER BY t.id DESC LIMIT ${LIMIT + 1}`;
+      const lines = await db.transaction(async (tx) => {
+        // Small tables the planner would rightly scan: ask it to use an index where it can.
+        if (!real) for (const k of ['enable_seqscan', 'enable_bitmapscan', 'enable_sort']) await tx.query(`SET LOCAL ${k} = off`);
+        return (await tx.query<{ 'QUERY PLAN': string }>(text, [sample?.v ?? 1])).map((r) => r['QUERY PLAN']);
+      });
+      const plan = lines.join('\n');
+      const removed = Math.max(0, ...[...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].map((x) => Number(x[1])));
+      out.push({
+        model: m.name,
+        field,
+        indexed: idx.n > 0,
+        planOk: !/Seq Scan/.test(plan) && !/\bSort\b/.test(plan) && removed <= 1000,
+        plan: lines.map((l) => l.trim()).filter((l) => !/^(Planning|Execution) Time/.test(l)).join(' | '),
+      });
+    }
+  return out;
 }
 
 function createScenario(db: Db, api: Api, fx: Fixture): Scenario {
@@ -412,6 +453,8 @@ interface BackendResult {
   // 1-minute load average of the machine before and after: other processes share the CPUs.
   loadAverage: { before: number; after: number };
   runs: RunResult[];
+  rss: { listMaxMb: number; beforeListsMb: number };
+  refIndexes: RefPlan[];
 }
 
 // Statements per call, counted over a few calls made one at a time.
@@ -464,26 +507,60 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
   const [{ n: total }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE deleted = false');
   if (total !== INSTANCES) throw new Error(`expected ${INSTANCES} instances after the load, found ${total}`);
 
-  const perSlice = Math.floor(INSTANCES / SLICES);
-  const deep = Array.from({ length: 20 }, (_, k) => ({ offset: INSTANCES - 1000 + k * LIMIT }));
   const sliceIds = fx.slices.map((s) => s.id);
   const nRetired = retiredCount(sliceIds.length);
   const retired = sliceIds.slice(0, nRetired);
   const active = sliceIds.slice(nRetired);
+  const perSlice = Math.floor(INSTANCES / SLICES);
+  // Deep pages: 20 pages among the oldest 1,000 instances, by offset and by cursor; in a slice,
+  // the page after its 100th-oldest instance.
+  const deepOffsets = Array.from({ length: 20 }, (_, k) => INSTANCES - 1000 + k * LIMIT);
+  const [{ first }] = await db.query<{ first: number }>('SELECT min(id)::int AS first FROM instances');
+  const deepCursors = await Promise.all(deepOffsets.map((o) => cursorAfter(api, first + INSTANCES - 1 - o)));
+  const sliceDeep: Page[] = [];
+  for (const slice of sliceIds) {
+    const [{ id }] = await db.query<{ id: number }>('SELECT id FROM instances WHERE slice = $1 AND deleted = false ORDER BY id OFFSET 100 LIMIT 1', [slice]);
+    const after = await cursorAfter(api, id);
+    if (after) sliceDeep.push({ filter: { field: 'slice', value: slice }, after });
+  }
+  const noCursors = deepCursors.some((c) => !c) || sliceDeep.length < sliceIds.length ? 'this XOS gives no cursors (its next links carry offsets)' : undefined;
+  const cursorPages = (pages: Page[]) => (noCursors ? [{}] : pages);
   const scenarios: Scenario[] = [
-    listScenario(db, api, 'list first page', 'GET ?limit=50&offset=0&sort=-id (all instances, with total)', [{ offset: 0 }]),
-    listScenario(db, api, `list deep page`, `GET ?limit=50&offset=${deep[0].offset}…${deep[deep.length - 1].offset}&sort=-id (with total)`, deep),
-    listScenario(db, api, 'list slice, first page', `GET ?slice=<one of ${active.length} active>&limit=50&offset=0&sort=-id (with total)`,
-      active.map((slice) => ({ slice, offset: 0 }))),
-    listScenario(db, api, 'list retired slice, first page', `GET ?slice=<one of ${retired.length} retired>&limit=50&offset=0&sort=-id (with total); their instances are the oldest ${RETIRED_FRACTION * 100}%`,
-      retired.map((slice) => ({ slice, offset: 0 }))),
-    listScenario(db, api, 'list slice, deep page', `GET ?slice=<one of ${sliceIds.length}>&limit=50&offset=${Math.max(0, perSlice - 100)}&sort=-id (with total)`,
-      sliceIds.map((slice) => ({ slice, offset: Math.max(0, perSlice - 100) }))),
+    listScenario(db, api, 'list first page', 'GET ?limit=50&sort=-id (all instances, with total)', [{}]),
+    listScenario(db, api, 'list deep page, cursor', `GET ?limit=50&sort=-id&cursor=<after the ${fmtInt(deepOffsets[0])}th…${fmtInt(deepOffsets.at(-1)!)}th newest> (with total)`,
+      cursorPages(deepCursors.map((after) => ({ after: after! }))), noCursors),
+    listScenario(db, api, 'list deep page, offset', `GET ?limit=50&offset=${deepOffsets[0]}…${deepOffsets.at(-1)}&sort=-id (with total)`,
+      deepOffsets.map((offset) => ({ offset }))),
+    listScenario(db, api, 'list slice, first page', `GET ?slice=<one of ${active.length} active>&limit=50&sort=-id (with total)`,
+      active.map((value) => ({ filter: { field: 'slice', value } }))),
+    listScenario(db, api, 'list retired slice, first page', `GET ?slice=<one of ${retired.length} retired>&limit=50&sort=-id (with total); their instances are the oldest ${RETIRED_FRACTION * 100}%`,
+      retired.map((value) => ({ filter: { field: 'slice', value } }))),
+    listScenario(db, api, 'list slice, deep page, cursor', `GET ?slice=<one of ${sliceIds.length}>&limit=50&sort=-id&cursor=<after its ~${fmtInt(Math.max(0, perSlice - 101))}th newest> (with total)`,
+      cursorPages(sliceDeep), noCursors),
+    listScenario(db, api, 'list image, first page', `GET ?image=<one of ${fx.images.length}>&limit=50&sort=-id (with total, ~${fmtInt(INSTANCES / fx.images.length)} rows each)`,
+      fx.images.map((value) => ({ filter: { field: 'image', value } }))),
     createScenario(db, api, fx),
   ];
+  const plans = await refIndexPlans(db);
+  const unindexed = plans.filter((p) => !p.indexed || !p.planOk);
+  log(`reference filters with the default order: ${plans.length - unindexed.length} of ${plans.length} index-backed (index on (field, id) and EXPLAIN)` +
+    (unindexed.length ? `; NOT: ${unindexed.map((p) => `${p.model}.${p.field}`).join(', ')}` : ''));
+  for (const p of unindexed) log(`  ${p.model}.${p.field}: index ${p.indexed ? 'yes' : 'NO'}; plan: ${p.plan}`);
+  for (const p of plans.filter((x) => x.model === 'Instance')) log(`  ${p.model}.${p.field}: ${p.plan}`);
+  // The serving process's memory while it serves the lists (the clients' worker thread included).
+  const rss = { listMaxMb: 0, beforeListsMb: process.memoryUsage().rss / 2 ** 20 };
+  let listing = false;
+  const rssTimer = setInterval(() => listing && (rss.listMaxMb = Math.max(rss.listMaxMb, process.memoryUsage().rss / 2 ** 20)), 100);
+  onCleanup('stop sampling RSS', () => clearInterval(rssTimer));
 
   const runs: RunResult[] = [];
   for (const s of scenarios) {
+    if (s.unsupported) {
+      runs.push({ name: s.name, what: s.what, reference: s.rawWhat, xos: null, raw: null, statementsPerCall: null, ratio: null, problem: s.unsupported });
+      log(`${s.name.padEnd(30)} skipped: ${s.unsupported}`);
+      continue;
+    }
+    listing = s.name.startsWith('list');
     let stage: 'check' | 'load' = 'check';
     let xosStatements = 0;
     let rawStatements = 0;
@@ -542,8 +619,12 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
       for (const e of explain) console.log(`\n    ${e.query}\n${e.plan.map((l) => `      ${l}`).join('\n')}\n`);
   }
 
+  clearInterval(rssTimer);
+  log(`RSS of the serving process while listing: max ${rss.listMaxMb.toFixed(0)} MB (${rss.beforeListsMb.toFixed(0)} MB before the lists)`);
   await cleanUp(); // server, store, database, data directory
   return {
+    rss,
+    refIndexes: plans,
     backend,
     server: version.split(',')[0],
     instances: INSTANCES,
@@ -561,7 +642,7 @@ function table(results: BackendResult[]): string {
   for (const b of results)
     for (const r of b.runs) {
       if (!r.xos || !r.raw || !r.ratio || !r.statementsPerCall) {
-        rows.push([b.backend, r.name, 'hangs', '–', '–', '–', '–', '–', '–', '–', '–']);
+        rows.push([b.backend, r.name, r.problem?.includes('cursor') ? 'n/a' : 'hangs', '–', '–', '–', '–', '–', '–', '–', '–']);
         continue;
       }
       rows.push([
@@ -625,6 +706,12 @@ async function main() {
       'thr XOS/raw < 1: the API serves that fraction of the raw rate; p50 XOS/raw > 1: the API takes that many times as long.\n',
   );
   console.log(table(results));
+  for (const r of results) {
+    const bad = r.refIndexes.filter((p) => !p.indexed || !p.planOk);
+    console.log(`\n${r.backend}: RSS of the serving process (server, database driver and the clients' worker thread) while listing: max ${r.rss.listMaxMb.toFixed(0)} MB; ` +
+      `reference filters with the default order index-backed (EXPLAIN): ${r.refIndexes.length - bad.length} of ${r.refIndexes.length}` +
+      (bad.length ? ` (not: ${bad.map((p) => `${p.model}.${p.field}`).join(', ')})` : ''));
+  }
   const busiest = Math.max(...results.flatMap((r) => [r.loadAverage.before, r.loadAverage.after]));
   if (busiest > os.cpus().length * 0.75)
     console.log(`\nnote: the machine was busy (1-minute load average up to ${busiest.toFixed(1)} on ${os.cpus().length} CPUs); ` +

@@ -11,6 +11,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Authorize, Store, WriteOptions } from '../store/repository.js';
 import { afterWrites } from '../auth/after-write.js';
 import { etagOf, ifMatchCondition } from './etag.js';
+import { listEnvelope, listQuery } from './list-envelope.js';
 
 const problem = { $ref: 'problem#' };
 const errorResponses = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
@@ -29,18 +30,6 @@ export const problemSchema = {
 };
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
-
-const listQuery = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'Rows per page' },
-    offset: { type: 'integer', minimum: 0, default: 0 },
-    sort: { type: 'string', maxLength: 200, description: 'Fields, "-" for descending: "-created,name"' },
-    search: { type: 'string', maxLength: 200, description: 'Text to look for in the name-like fields' },
-  },
-  additionalProperties: { type: 'string', maxLength: 4096 },
-  description: 'Any field filters: ?site=3, ?name__contains=web, ?id__in=1,2, ?created__gte=2026-01-01',
-};
 
 function baseUrl(req: FastifyRequest, publicUrl: string) {
   return publicUrl ? publicUrl.replace(/\/$/, '') : `${req.protocol}://${req.host}`;
@@ -82,36 +71,33 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
         tags,
         summary: `List ${m.plural}`,
         querystring: listQuery,
-        response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: row }, total: { type: 'integer' }, next: { type: ['string', 'null'] } },
-          },
-          ...errorResponses,
-        },
+        response: { 200: listEnvelope(row), ...errorResponses },
       },
       handler: async (req: FastifyRequest<{ Querystring: Record<string, string> }>) => {
         const p = who(req);
-        const { limit, offset, sort, search, ...filters } = req.query as Record<string, unknown>;
+        const { limit, offset, cursor, sort, search, ...filters } = req.query as Record<string, unknown>;
         const lim = Number(limit ?? 50);
-        const off = Number(offset ?? 0);
-        const { items, total } = await store.list(m, {
+        const page = await store.list(m, {
           filters: filters as Record<string, string>,
           sort: sort as string | undefined,
           search: search as string | undefined,
           limit: lim,
-          offset: off,
+          offset: Number(offset ?? 0),
+          cursor: cursor as string | undefined,
           scope: readScope(m, p),
           liveOnly: !p.isAdmin,
         });
         let next: string | null = null;
-        if (off + items.length < total) {
+        if (page.next) {
           const u = new URL(req.url, baseUrl(req, opts.publicUrl));
-          u.searchParams.set('offset', String(off + lim));
+          if ('cursor' in page.next) {
+            u.searchParams.delete('offset');
+            u.searchParams.set('cursor', page.next.cursor);
+          } else u.searchParams.set('offset', String(page.next.offset));
           u.searchParams.set('limit', String(lim));
           next = `${baseUrl(req, opts.publicUrl)}${u.pathname}${u.search}`;
         }
-        return { items, total, next };
+        return { items: page.items, total: page.total, total_exact: page.totalExact, next };
       },
     });
 

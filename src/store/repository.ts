@@ -16,6 +16,7 @@ import { Addresses } from './addresses.js';
 import { Accounts } from './accounts.js';
 import { Stats } from './stats.js';
 import { exportSql } from './export.js';
+import { afterCursor, cappedCount, decodeCursor, encodeCursor, estimateQuery, EXACT_TOTAL_CAP, keysetDirection, planRows } from './list-page.js';
 
 import { SYSTEM, type Actor } from './actor.js';
 export { SYSTEM, type Actor };
@@ -48,6 +49,14 @@ export interface ListOptions {
   offset?: number;
   scope?: Frag; // row filter from auth, over alias t
   liveOnly?: boolean; // refuse a `deleted` filter: the caller may not see deleted rows
+  cursor?: string; // from a previous page's `next` (default order only)
+}
+
+export interface ListPage {
+  items: Row[];
+  total: number;
+  totalExact: boolean; // false: total is the planner's estimate (more than EXACT_TOTAL_CAP rows)
+  next: { cursor: string } | { offset: number } | null; // null: this is the last page
 }
 
 // A write that applies only to the row as the caller last saw it (else PreconditionFailedError):
@@ -190,21 +199,33 @@ export class Store {
 
   // ---- reading -------------------------------------------------------------------------------
 
-  async list(m: ModelDef, o: ListOptions = {}): Promise<{ items: Row[]; total: number }> {
+  // One page of rows. On the default order (by id) the page after it is named by a keyset
+  // cursor, so every page costs what the first does; other orders page by offset. The total is
+  // exact up to EXACT_TOTAL_CAP rows and the planner's estimate above it (totalExact says which).
+  async list(m: ModelDef, o: ListOptions = {}): Promise<ListPage> {
     const where = this.whereClause(m, o);
     const limit = Math.min(Math.max(o.limit ?? 50, 1), 1000);
     const offset = Math.max(o.offset ?? 0, 0);
     const order = orderBy(m, o.sort);
-    const items = await this.run(
+    const dir = keysetDirection(o.sort);
+    const pageWhere = o.cursor ? join([where, afterCursor(dir!, decodeCursor(o.cursor, dir))], ' AND ') : where;
+    // One row more than the page tells whether there is a next page without counting.
+    const rows = await this.run(
       this.db,
-      sql`SELECT t.* FROM ${ident(m.table)} t WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+      sql`SELECT t.* FROM ${ident(m.table)} t WHERE ${pageWhere} ORDER BY ${order} LIMIT ${limit + 1} OFFSET ${offset}`,
     );
-    // Skip the count when the page shows everything there is.
-    const total =
-      offset === 0 && items.length < limit
-        ? items.length
-        : Number((await this.run<{ n: number }>(this.db, sql`SELECT count(*)::int AS n FROM ${ident(m.table)} t WHERE ${where}`))[0].n);
-    return { items: items.map((r) => this.present(m, r)), total };
+    const more = rows.length > limit;
+    const items = more ? rows.slice(0, limit) : rows;
+    const { total, exact } = !o.cursor && offset === 0 && !more ? { total: items.length, exact: true } : await this.total(m, where);
+    const next = !more ? null : dir ? { cursor: encodeCursor(dir, Number(items[items.length - 1].id)) } : { offset: offset + limit };
+    return { items: items.map((r) => this.present(m, r)), total, totalExact: exact, next };
+  }
+
+  private async total(m: ModelDef, where: Frag): Promise<{ total: number; exact: boolean }> {
+    const [{ n }] = await this.run<{ n: number }>(this.db, cappedCount(ident(m.table), where));
+    if (n <= EXACT_TOTAL_CAP) return { total: n, exact: true };
+    const estimate = planRows(await this.run(this.db, estimateQuery(ident(m.table), where)));
+    return { total: Math.max(estimate, EXACT_TOTAL_CAP + 1), exact: false };
   }
 
   async get(m: ModelDef, id: number, scope?: Frag, opts: { includeDeleted?: boolean } = {}): Promise<Row> {
