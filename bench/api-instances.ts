@@ -502,7 +502,7 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
   log(`fixture through the API: site, site deployment, ${fx.images.length} images, ${fx.slices.length} slices in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const loaded = await bulkLoad(db, fx, INSTANCES);
-  log(`bulk load: ${fmtInt(INSTANCES)} instances by multi-row INSERT in one transaction in ${loaded.seconds.toFixed(1)} s ` +
+  log(`bulk load: ${fmtInt(INSTANCES)} instances by INSERT … SELECT generate_series in ${loaded.seconds.toFixed(1)} s ` +
     `(${fmtInt(INSTANCES / loaded.seconds)} rows/s); VACUUM ANALYZE ${loaded.analyzeSeconds.toFixed(1)} s`);
   const [{ n: total }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE deleted = false');
   if (total !== INSTANCES) throw new Error(`expected ${INSTANCES} instances after the load, found ${total}`);
@@ -716,7 +716,7 @@ async function main() {
   if (busiest > os.cpus().length * 0.75)
     console.log(`\nnote: the machine was busy (1-minute load average up to ${busiest.toFixed(1)} on ${os.cpus().length} CPUs); ` +
       'absolute figures are unreliable, the XOS/raw ratios less so (the two sides take turns).');
-  console.log('\nbulk load (multi-row INSERT, one transaction): ' +
+  console.log('\nbulk load (INSERT … SELECT generate_series, one statement): ' +
     results.map((r) => `${r.backend} ${fmtInt(r.load.rows)} rows in ${r.load.seconds.toFixed(1)} s (${fmtInt(r.load.rowsPerSecond)} rows/s)`).join('; '));
   console.log(`total run time ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

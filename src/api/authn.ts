@@ -7,6 +7,7 @@ import '@fastify/swagger';
 import type { ModelDef } from '../model/types.js';
 import { checkPassword, findApiToken, findSession, API_TOKEN_PREFIX } from '../auth/credentials.js';
 import { loadPrincipal, type Principal } from '../auth/principal.js';
+import { PrincipalCache } from '../auth/principal-cache.js';
 import type { GuessLimit } from '../auth/guess-limit.js';
 import type { FieldError, Row } from '../model/types.js';
 import { NUL_MESSAGE } from '../model/nul.js';
@@ -84,9 +85,12 @@ export async function reidentify(store: Store, req: FastifyRequest): Promise<Row
   return now && now.password === was.password ? now : null;
 }
 
-export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guesses: GuessLimit }) => {
+export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guesses: GuessLimit; principalTtlMs?: number }) => {
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionToken', null);
+  const known = new PrincipalCache(opts.principalTtlMs);
+  const unsubscribe = opts.store.onLocalWrite((what) => known.changed(what));
+  app.addHook('onClose', async () => unsubscribe());
   app.addHook('onRequest', async (req, reply) => {
     // The API browser's own pages and assets come from a plugin whose routes carry no config.
     const isPublic = req.routeOptions.config?.public === true || req.url.startsWith('/api/docs');
@@ -98,6 +102,13 @@ export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guess
       const wait = opts.guesses.retryAfter(req.ip, basic.email);
       if (wait) return refuseGuess(reply, wait);
     }
+    // The credential identify() goes by: the Authorization header if it is Basic or Bearer, else the cookie.
+    const a = auth(req);
+    const cookieValue = req.cookies?.[SESSION_COOKIE];
+    const key = basic || a.startsWith('Bearer ') ? PrincipalCache.key('header', a) : cookieValue ? PrincipalCache.key('cookie', cookieValue) : null;
+    const hit = key ? known.get(key) : undefined;
+    if (hit) return admit(req, reply, hit.principal, hit.cookie, hit.csrf);
+    const begun = known.begin();
     const who = await identify(opts.store, req);
     if (who.badRequest) return sendProblem(reply, 400, `${who.badRequest.field}: ${who.badRequest.message}`, [who.badRequest]);
     if (!who.user) {
@@ -105,13 +116,20 @@ export const authn = fp(async (app: FastifyInstance, opts: { store: Store; guess
       if (isPublic) return;
       return sendProblem(reply, 401, who.problem!);
     }
-    if (who.cookie) {
-      if (!SAFE.has(req.method) && req.headers['x-csrf-token'] !== who.csrf)
-        return sendProblem(reply, 403, 'missing or wrong X-CSRF-Token header (required with cookie sessions)');
-      req.sessionToken = who.cookie;
-    } else if (auth(req).startsWith('Bearer ') && !auth(req).slice(7).trim().startsWith(API_TOKEN_PREFIX)) req.sessionToken = auth(req).slice(7).trim();
-    req.principal = await loadPrincipal(opts.store, who.user);
+    const principal = await loadPrincipal(opts.store, who.user);
+    if (key) known.set(key, { principal, cookie: who.cookie, csrf: who.csrf }, begun);
+    return admit(req, reply, principal, who.cookie, who.csrf);
   });
 });
+
+// The request goes on as this caller; a cookie-authenticated write needs the session's CSRF token.
+function admit(req: FastifyRequest, reply: FastifyReply, principal: Principal, cookie?: string, csrf?: string) {
+  if (cookie) {
+    if (!SAFE.has(req.method) && req.headers['x-csrf-token'] !== csrf)
+      return sendProblem(reply, 403, 'missing or wrong X-CSRF-Token header (required with cookie sessions)');
+    req.sessionToken = cookie;
+  } else if (auth(req).startsWith('Bearer ') && !auth(req).slice(7).trim().startsWith(API_TOKEN_PREFIX)) req.sessionToken = auth(req).slice(7).trim();
+  req.principal = principal;
+}
 
 const auth = (req: FastifyRequest) => req.headers.authorization ?? '';

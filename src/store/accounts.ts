@@ -12,7 +12,11 @@ export interface Privileges {
 }
 
 export class Accounts {
-  constructor(private readonly db: Queryable) {}
+  // onRevoke: told when a session or token ends, so that whoever remembers callers forgets them.
+  constructor(
+    private readonly db: Queryable,
+    private readonly onRevoke: () => void = () => {},
+  ) {}
 
   async userByEmail(email: string): Promise<Row | null> {
     const [u] = await this.db.query(`SELECT * FROM users u WHERE lower(u.email) = lower($1) AND ${liveUser}`, [email]);
@@ -43,12 +47,14 @@ export class Accounts {
 
   async deleteSession(idHash: string) {
     await this.db.query('DELETE FROM sessions WHERE id = $1', [idHash]);
+    this.onRevoke();
   }
 
   // Ends every session and API token of a user, but for one session.
   async revokeCredentials(userId: number, keepSessionHash: string | null = null) {
     await this.db.query('DELETE FROM sessions WHERE user_id = $1 AND id <> $2', [userId, keepSessionHash ?? '']);
     await this.db.query('DELETE FROM api_tokens WHERE user_id = $1', [userId]);
+    this.onRevoke();
   }
 
   async createToken(userId: number, name: string, tokenHash: string, prefix: string, expires: string | null): Promise<Row> {
@@ -77,7 +83,9 @@ export class Accounts {
   }
 
   async deleteToken(userId: number, id: number): Promise<boolean> {
-    return (await this.db.query('DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING id', [id, userId])).length > 0;
+    const deleted = (await this.db.query('DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING id', [id, userId])).length > 0;
+    this.onRevoke();
+    return deleted;
   }
 
   async privileges(userId: number): Promise<Privileges> {

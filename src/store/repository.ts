@@ -95,8 +95,37 @@ export class Store {
     const core = { db, notify: (q: Queryable, n: ChangeNotice) => this.notify(q, n), audit: this.audit.bind(this), context: this.context.bind(this) };
     this.sync = new SyncState(core);
     this.addresses = new Addresses(core);
-    this.accounts = new Accounts(db);
+    this.accounts = new Accounts(db, () => this.told('credentials'));
     this.stats = new Stats(db);
+  }
+
+  // ---- this process's writes -----------------------------------------------------------------
+
+  private readonly localListeners = new Set<(what: string) => void>();
+  private readonly writtenIn = new WeakMap<Queryable, Set<string>>();
+
+  // Told, in this process, the model of every row written (as soon as it is written, and again
+  // once its transaction has committed) and 'credentials' when a session or token ends: what a
+  // cache of who is calling needs to forget them at once. Returns the unsubscribe function.
+  onLocalWrite(listener: (what: string) => void): () => void {
+    this.localListeners.add(listener);
+    return () => this.localListeners.delete(listener);
+  }
+
+  private told(what: string) {
+    for (const l of this.localListeners) l(what);
+  }
+
+  // A write's transaction; once it commits, the listeners hear again of every model it wrote.
+  private async write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    let written: Set<string> | undefined;
+    const out = await this.db.transaction((tx) => {
+      written = new Set();
+      this.writtenIn.set(tx, written);
+      return fn(tx);
+    });
+    for (const m of written ?? []) this.told(m);
+    return out;
   }
 
   // A store over the database these options name (migrated to the current schema).
@@ -177,12 +206,17 @@ export class Store {
     }
   }
 
-  context(q: Queryable = this.db): ModelContext {
+  // What a model's rules may read. With `seen`, the rows of one write's checks: each live row is
+  // read once (the references the write names are put there by the check of its references).
+  context(q: Queryable = this.db, seen?: Map<string, Row | null>): ModelContext {
     return {
       get: async (name, id) => {
         if (!Number.isInteger(id)) return null;
+        const key = `${name}:${id}`;
+        if (seen?.has(key)) return seen.get(key) as Rows[typeof name] | null;
         const m = modelNamed(name);
         const [row] = await this.run<Rows[typeof name]>(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ${id} AND deleted = false`);
+        seen?.set(key, row ?? null);
         return row ?? null;
       },
       count: async (name, where, except) => {
@@ -324,23 +358,29 @@ export class Store {
   async create(m: ModelDef, input: Row, actor: Actor, o: WriteOptions = {}): Promise<Row> {
     const inputErrors = checkInput(m, 'create', input);
     if (inputErrors.length) throw new ValidationError(inputErrors);
-    return this.db.transaction(async (tx) => {
-      const ctx = this.context(tx);
+    return this.write(async (tx) => {
+      const seen = new Map<string, Row | null>();
+      const ctx = this.context(tx, seen);
       let values: Row = {};
       for (const [f, d] of Object.entries(m.fields)) if (d.default !== undefined && !d.readOnly) values[f] = d.default;
       Object.assign(values, input);
       if (m.fields.creator && values.creator == null && actor.id != null) values.creator = actor.id;
-      values = await this.complete(tx, m, values, null, ctx, o);
+      values = await this.complete(tx, m, values, null, ctx, o, [], seen);
       const stored = await this.encode(m, values);
       const cols = Object.keys(stored);
+      // The row, its audit entry and its change notice in one statement: one round trip.
+      const notice = sql`json_build_object('model', ${m.name}::text, 'id', ins.id, 'op', 'create', 'version', ins.version)::text`;
       const [row] = await this.run(
         tx,
-        sql`INSERT INTO ${ident(m.table)} (${join(cols.map(ident), ', ')}) VALUES (${join(cols.map((c) => sql`${stored[c]}`), ', ')}) RETURNING *`,
+        sql`WITH ins AS (INSERT INTO ${ident(m.table)} (${join(cols.map(ident), ', ')}) VALUES (${join(cols.map((c) => sql`${stored[c]}`), ', ')}) RETURNING *),
+              audited AS (INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes)
+                          SELECT ${actor.id}::int, ${actor.email}::text, 'create', ${m.name}::text, ins.id, ${JSON.stringify(redact(m, input))}::jsonb FROM ins),
+              notified AS (SELECT pg_notify(${CHANGES_CHANNEL}::text, ${notice}) FROM ins)
+            SELECT ins.* FROM ins CROSS JOIN (SELECT count(*) FROM notified) n`,
       );
-      await this.audit(tx, actor, 'create', m, row.id as number, redact(m, input));
-      await this.notify(tx, { model: m.name, id: row.id as number, op: "create", version: Number(row.version) });
+      this.noteWritten(tx, m.name);
       await this.touchWholes(tx, m, [row]);
-      await o.afterWrite?.({ accounts: new Accounts(tx) }, row, null);
+      await o.afterWrite?.({ accounts: new Accounts(tx, () => this.told('credentials')) }, row, null);
       return this.present(m, row);
     });
   }
@@ -348,14 +388,15 @@ export class Store {
   async update(m: ModelDef, id: number, patch: Row, actor: Actor, o: WriteOptions = {}): Promise<Row> {
     const inputErrors = checkInput(m, 'update', patch);
     if (inputErrors.length) throw new ValidationError(inputErrors);
-    return this.db.transaction(async (tx) => {
-      const ctx = this.context(tx);
+    return this.write(async (tx) => {
+      const seen = new Map<string, Row | null>();
+      const ctx = this.context(tx, seen);
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
       this.checkPrecondition(m, before, o);
       const merged = { ...before, ...patch };
       const dropped = dropBoundSecrets(m, merged, before, patch);
-      const after = await this.complete(tx, m, merged, before, ctx, o, dropped);
+      const after = await this.complete(tx, m, merged, before, ctx, o, dropped, seen);
       const changed = await this.encode(
         m,
         Object.fromEntries(Object.entries(after).filter(([f]) => f in patch || dropped.includes(f) || (m.fields[f]?.readOnly && after[f] !== before[f]))),
@@ -378,21 +419,21 @@ export class Store {
       // Its link rows carry the change to each controller (a Slice's quota via its ControllerSlices).
       if (m.synced) for (const l of linksTo(m.name)) await this.markPending(tx, l.model, sql`${ident(l.field)} = ${id}`);
       await this.touchWholes(tx, m, [before, row]);
-      await o.afterWrite?.({ accounts: new Accounts(tx) }, row, before);
+      await o.afterWrite?.({ accounts: new Accounts(tx, () => this.told('credentials')) }, row, before);
       return this.present(m, row);
     });
   }
 
   async delete(m: ModelDef, id: number, actor: Actor, o: WriteOptions = {}) {
-    await this.db.transaction(async (tx) => {
-      const ctx = this.context(tx);
+    await this.write(async (tx) => {
+      const ctx = this.context(tx, new Map());
       const before = await this.fetch(tx, m, id, o.scope, { lock: true });
       if (!before) throw new NotFoundError(`${m.name} ${id}`);
       this.checkPrecondition(m, before, o);
       if (o.authorize) await o.authorize(null, before, ctx);
       await this.guard(tx, m, null, before, ctx);
       await this.softDelete(tx, m, before, actor);
-      await o.afterWrite?.({ accounts: new Accounts(tx) }, null, before);
+      await o.afterWrite?.({ accounts: new Accounts(tx, () => this.told('credentials')) }, null, before);
     });
   }
 
@@ -457,16 +498,30 @@ export class Store {
   // Derive fields, then check what a schema cannot, in the order that reveals least: required
   // fields and references (as far as the caller can see them), the caller's right to write,
   // uniqueness, the model's rules and its table-wide guard.
-  private async complete(tx: Queryable, m: ModelDef, values: Row, before: Row | null, ctx: ModelContext, o: WriteOptions, cleared: string[] = []): Promise<Row> {
+  private async complete(
+    tx: Queryable,
+    m: ModelDef,
+    values: Row,
+    before: Row | null,
+    ctx: ModelContext,
+    o: WriteOptions,
+    cleared: string[] = [],
+    seen?: Map<string, Row | null>,
+  ): Promise<Row> {
     if (m.derive) Object.assign(values, await m.derive(values, ctx));
     const errors: FieldError[] = [];
+    const refs: { field: string; target: ModelDef; id: number }[] = [];
     for (const [f, d] of Object.entries(m.fields)) {
       const v = values[f];
       if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f)))) errors.push({ field: f, message: 'is required' });
-      if (d.type === 'ref' && v != null && (!before || before[f] !== v)) {
-        const target = modelNamed(d.ref!);
-        if (!(await this.visibleRow(tx, target, Number(v), o.visible))) errors.push({ field: f, message: `${target.name} ${v} does not exist` });
-      }
+      if (d.type === 'ref' && v != null && (!before || before[f] !== v)) refs.push({ field: f, target: modelNamed(d.ref!), id: Number(v) });
+    }
+    const found = await this.referencedRows(tx, refs, o.visible);
+    for (const [i, r] of refs.entries()) {
+      const hit = found.get(i);
+      if (!hit?.visible) errors.push({ field: r.field, message: `${r.target.name} ${values[r.field]} does not exist` });
+      // The rules read these rows again (a write's slice, its deployment): they have them now.
+      if (hit) seen?.set(`${r.target.name}:${r.id}`, hit.row);
     }
     if (errors.length) throw new ValidationError(errors);
     if (o.authorize) await o.authorize(values, before, ctx);
@@ -493,6 +548,21 @@ export class Store {
     }
     await this.guard(tx, m, values, before, ctx);
     return values;
+  }
+
+  // The live rows these references name, in one query, and whether the caller may see each
+  // (by index in `refs`; absent: no such live row).
+  private async referencedRows(q: Queryable, refs: { target: ModelDef; id: number }[], visible?: (m: ModelDef) => Frag | undefined) {
+    const found = new Map<number, { row: Row; visible: boolean }>();
+    const parts = refs.flatMap((r, i) =>
+      Number.isInteger(r.id)
+        ? [sql`SELECT ${i}::int AS k, to_jsonb(t) AS row, (${visible?.(r.target) ?? raw('true')}) AS visible FROM ${ident(r.target.table)} t WHERE t.id = ${r.id} AND t.deleted = false`]
+        : [],
+    );
+    if (!parts.length) return found;
+    for (const x of await this.run<{ k: number; row: Row; visible: boolean }>(q, join(parts, ' UNION ALL ')))
+      found.set(Number(x.k), { row: fromJson(refs[Number(x.k)].target, x.row), visible: x.visible === true });
+    return found;
   }
 
   // A live row of m with this id that the caller may see.
@@ -539,7 +609,13 @@ export class Store {
   }
 
   private async notify(tx: Queryable, n: ChangeNotice) {
+    this.noteWritten(tx, n.model);
     await this.run(tx, sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(n)})`);
+  }
+
+  private noteWritten(tx: Queryable, model: string) {
+    this.writtenIn.get(tx)?.add(model);
+    this.told(model);
   }
 
   async auditLog(o: { model?: string; objectId?: number; limit?: number; offset?: number }) {
@@ -574,6 +650,13 @@ function sameValue(m: ModelDef, f: string, a: unknown, b: unknown): boolean {
   if (t === 'json' || t === 'int_array') return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   if (t === 'email' && typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
   return a === b;
+}
+
+// A row read as JSON (to_jsonb), in the types the driver gives for a row read as columns.
+function fromJson(m: ModelDef, row: Row): Row {
+  const out: Row = { ...row };
+  for (const [f, d] of Object.entries(m.fields)) if (d.type === 'datetime' && typeof out[f] === 'string') out[f] = new Date(out[f] as string);
+  return out;
 }
 
 const equalities = (where: Row): Frag[] => Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));

@@ -1,0 +1,88 @@
+// How many SQL statements one create costs, counted on the store's database handle: who the caller
+// is comes from a short-lived cache, the references are checked in one query, and the row, its
+// audit entry and its change notice are written in one statement.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ADMIN, basic, startTestServer, type TestServer } from '../helpers/xos.js';
+import { buildWorld, PW } from '../security/world.js';
+import { dbOf } from '../../src/store/inspect.js';
+import type { Db, Queryable } from '../../src/store/db.js';
+
+// Every statement sent through the handle, a transaction's BEGIN and COMMIT included.
+function countStatements(db: Db) {
+  const seen: string[] = [];
+  const query = db.query.bind(db);
+  const transaction = db.transaction.bind(db);
+  db.query = ((text: string, params?: unknown[]) => {
+    seen.push(text);
+    return query(text, params);
+  }) as Db['query'];
+  db.transaction = ((fn: (tx: Queryable) => Promise<unknown>) =>
+    transaction((tx) => {
+      seen.push('BEGIN');
+      return fn({
+        query: ((text: string, params?: unknown[]) => {
+          seen.push(text);
+          return tx.query(text, params);
+        }) as Queryable['query'],
+      }).finally(() => seen.push('COMMIT'));
+    })) as Db['transaction'];
+  return seen;
+}
+
+describe('create round trips', () => {
+  let s: TestServer;
+  let seen: string[];
+  let body: Record<string, unknown>;
+  let memberAuth: string;
+  let adminAuth: string;
+  before(async () => {
+    s = await startTestServer('pglite');
+    const w = await buildWorld(s);
+    const slice = (await w.make('slices', { name: 'mysite_rt', site: w.siteA })).id;
+    const [deployment] = (await s.call(ADMIN, 'GET', '/api/core/deployments?limit=1')).body.items;
+    const image = (await w.make('images', { name: 'rt-image' })).id;
+    const [flavor] = (await s.call(ADMIN, 'GET', '/api/core/flavors?limit=1')).body.items;
+    body = { slice, deployment: deployment.id, image, flavor: flavor.id };
+    // A slice admin from the other site: their privileges and the deployment's access list apply.
+    const u = await w.user('rt-member@example.com', w.siteB);
+    await w.grantSlice(u.id, slice, 'admin');
+    const token = async (who: { email: string; password: string }) =>
+      (await s.call(who, 'POST', '/api/auth/tokens', { name: 'rt' })).body.token as string;
+    adminAuth = `Bearer ${await token(ADMIN)}`;
+    memberAuth = `Bearer ${await token({ email: 'rt-member@example.com', password: PW })}`;
+    seen = countStatements(dbOf(s.store));
+  });
+  after(() => s.close());
+
+  const create = async (authorization: string, name: string) => {
+    const r = await s.call(null, 'POST', '/api/core/instances', { ...body, name }, { authorization });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body;
+  };
+
+  for (const who of ['administrator', 'slice admin'] as const)
+    test(`a create by a ${who} takes at most 6 statements once the caller is known`, async () => {
+      const authorization = who === 'administrator' ? adminAuth : memberAuth;
+      await create(authorization, `${who}-warm`); // the first call of a caller looks them up
+      await new Promise((r) => setTimeout(r, 20)); // the token's last_used update is not awaited
+      seen.length = 0;
+      const row = await create(authorization, `${who}-counted`);
+      const statements = [...seen];
+      assert.ok(statements.length <= 6, `${statements.length} statements:\n${statements.join('\n')}`);
+      assert.ok(statements.length >= 3, 'the counter sees the statements');
+      // What the fewer statements still do: the audit entry and the change notice.
+      const [audit] = await dbOf(s.store).query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE model = 'Instance' AND object_id = $1 AND action = 'create'`, [row.id]);
+      assert.equal(audit.n, 1);
+    });
+
+  test('the cached caller still meets every check: a reference they cannot see does not exist', async () => {
+    const other = (await s.call(ADMIN, 'POST', '/api/core/slices', { name: 'mysite_hidden', site: 1 })).body.id;
+    const r = await s.call(null, 'POST', '/api/core/instances', { ...body, slice: other, name: 'x' }, { authorization: memberAuth });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.deepEqual(r.body.errors, [{ field: 'slice', message: `Slice ${other} does not exist` }]);
+    const missing = await s.call(null, 'POST', '/api/core/instances', { ...body, image: 999999, flavor: 888888, name: 'y' }, { authorization: basic(ADMIN) });
+    assert.equal(missing.status, 400);
+    assert.deepEqual(missing.body.errors.map((e: { field: string }) => e.field).sort(), ['flavor', 'image']);
+  });
+});
