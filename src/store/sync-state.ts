@@ -38,6 +38,12 @@ export interface StoreCore {
   context(q?: Queryable): import('../model/types.js').ModelContext;
 }
 
+// A row that is pending, due and not leased: what claim() takes.
+const claimable = sql`(deleted OR enacted IS NULL OR enacted < updated) AND NOT no_sync
+           AND (next_retry IS NULL OR next_retry <= now())
+           AND (lease_until IS NULL OR lease_until < now())
+           AND (deleted OR backend_reason IS DISTINCT FROM 'unrecoverable' OR last_sync IS NULL OR last_sync < updated)`;
+
 export class SyncState {
   constructor(private readonly core: StoreCore) {}
 
@@ -46,16 +52,21 @@ export class SyncState {
     return q.query<R>(c.text, c.values);
   }
 
+  // Which of these models have rows to claim now: one query for all of them, so that an idle
+  // engine asks the database once per look, not once per model.
+  async due(ms: ModelDef[]): Promise<Set<string>> {
+    if (!ms.length) return new Set();
+    const probes = ms.map((m) => sql`SELECT ${m.name}::text AS model WHERE EXISTS (SELECT 1 FROM ${ident(m.table)} WHERE ${claimable} LIMIT 1)`);
+    return new Set((await this.run<{ model: string }>(join(probes, ' UNION ALL '))).map((r) => r.model));
+  }
+
   // Leases up to `limit` pending rows of a model for `owner`.
   claim(m: ModelDef, owner: string, limit: number, leaseSeconds: number): Promise<Row[]> {
     const t = ident(m.table);
     return this.run(sql`
       WITH c AS (
         SELECT id FROM ${t}
-         WHERE (deleted OR enacted IS NULL OR enacted < updated) AND NOT no_sync
-           AND (next_retry IS NULL OR next_retry <= now())
-           AND (lease_until IS NULL OR lease_until < now())
-           AND (deleted OR backend_reason IS DISTINCT FROM 'unrecoverable' OR last_sync IS NULL OR last_sync < updated)
+         WHERE ${claimable}
          ORDER BY next_retry NULLS FIRST, id
          LIMIT ${limit}
          FOR UPDATE SKIP LOCKED)
@@ -140,6 +151,14 @@ export class SyncState {
       sql`UPDATE ${ident(m.table)} SET next_retry = NULL WHERE id = ${id} AND deleted AND backend_reason = 'dependency' AND next_retry IS NOT NULL RETURNING id`,
     );
     return hit.length > 0;
+  }
+
+  // Rows that wait on another row are tried again now: that row's state changed.
+  async wakeWaiting(m: ModelDef, ids: number[]): Promise<number> {
+    const hit = await this.run(
+      sql`UPDATE ${ident(m.table)} SET next_retry = NULL WHERE id = ANY(${ids}) AND NOT deleted AND backend_reason = 'dependency' AND next_retry IS NOT NULL RETURNING id`,
+    );
+    return hit.length;
   }
 
   // Any row, deleted or not (a reconciler removing a row reads what it referred to).

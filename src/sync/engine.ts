@@ -13,6 +13,7 @@ import { outcomeWrite, type Backoff } from './status.js';
 import { SyncError, type Outcome, type Reconciler, type SyncCache, type SyncContext } from './types.js';
 import { boundedCache } from './cache.js';
 import type { Holder } from '../store/addresses.js';
+import { noteOrigin } from './row-origin.js';
 
 export interface EngineOptions {
   perController?: number; // rows reconciled at once per controller
@@ -28,7 +29,17 @@ export interface EngineOptions {
 
 interface Lane {
   running: number;
-  queue: { route: Route; row: Row; controller: number | null }[];
+  urgentRunning: number;
+  queue: Job[];
+}
+
+// urgent: a row someone just changed (no retry was scheduled), which goes before the rows the
+// engine looks at again on its own (a server still building, a backoff that ran out).
+interface Job {
+  route: Route;
+  row: Row;
+  controller: number | null;
+  urgent: boolean;
 }
 
 // Who reconciles a model's rows: the reconciler that serves them all, or one per backend type.
@@ -53,6 +64,9 @@ export class Engine {
   private rescan = false;
   private stopped = true;
   private idleWaiters: (() => void)[] = [];
+  private noticed = new Set<string>(); // models named in change notices since the last look
+  // Rows that wait on another row, by that row ('Model:id'): woken when its state changes.
+  private readonly waiters = new Map<string, Map<ModelDef, Set<number>>>();
   private abort = new AbortController(); // aborted by stop(): in-flight backend calls give up
   private readonly cache: SyncCache;
 
@@ -82,7 +96,9 @@ export class Engine {
     if (this.abort.signal.aborted) this.abort = new AbortController();
     this.unlisten = await this.store.onChange((n) => {
       // Our own status writes ('sync') must not wake us, or we would spin.
-      if (n.op !== 'sync') this.kick();
+      if (n.op === 'sync') return;
+      this.noticed.add(n.model);
+      this.kick();
     });
     this.timer = setInterval(() => this.kick(), this.opts.tickMs);
     // Leases are short so that a crashed worker's rows come back quickly; a live worker renews
@@ -144,14 +160,20 @@ export class Engine {
     void this.scan();
   }
 
-  // One look for pending rows, model by model.
+  // One look for pending rows: which models have any (one query), then a claim for each of
+  // those, the models just named in change notices first, then in dependency order.
   async scan(): Promise<number> {
     this.scanning = true;
     let claimed = 0;
     try {
       do {
         this.rescan = false;
-        for (const route of this.routes) {
+        const noticed = this.noticed;
+        this.noticed = new Set();
+        const due = await this.store.sync.due(this.routes.map((r) => r.model));
+        const order = [...this.routes.filter((r) => noticed.has(r.model.name)), ...this.routes.filter((r) => !noticed.has(r.model.name))];
+        for (const route of order) {
+          if (!due.has(route.model.name)) continue;
           const rows = await this.store.sync.claim(route.model, this.owner, this.opts.queuePerController, this.opts.leaseSeconds);
           claimed += rows.length;
           // A row this process still works on can come back when its lease ran out under load
@@ -169,8 +191,9 @@ export class Engine {
   }
 
   private context(): SyncContext {
-    const get = (name: string, id: number) => this.store.sync.get(modelNamed(name), id);
-    const find = (name: string, where: Row) => this.store.find(modelNamed(name), where);
+    // Rows keep the name of their model (see row-origin.ts), for outcomes that wait on them.
+    const get = async (name: string, id: number) => noteOrigin(name, await this.store.sync.get(modelNamed(name), id));
+    const find = async (name: string, where: Row) => (await this.store.find(modelNamed(name), where)).map((r) => noteOrigin(name, r));
     // The store works on untyped rows; SyncContext types them by model name. Every member must be
     // here (the mapped type checks it); only their row types are taken on trust.
     const impl: { [K in keyof SyncContext]: unknown } = {
@@ -227,25 +250,42 @@ export class Engine {
       /* the reconciler will report it */
     }
     const lane = controller == null ? 'global' : `controller:${controller}`;
-    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, queue: [] });
+    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, urgentRunning: 0, queue: [] });
     const l = this.lanes.get(lane)!;
+    const urgent = row.next_retry == null;
     if (l.queue.length >= this.opts.queuePerController) {
-      await this.store.sync.release(m, Number(row.id), this.owner); // this cluster is busy enough
-      return;
+      // This cluster is busy enough: a row looked at again on the engine's own account gives way
+      // to one someone just changed, or waits for the next look itself.
+      const last = l.queue[l.queue.length - 1];
+      if (!urgent || last.urgent) {
+        await this.store.sync.release(m, Number(row.id), this.owner);
+        return;
+      }
+      l.queue.pop();
+      this.hold(last.route.model, Number(last.row.id), false);
+      await this.store.sync.release(last.route.model, Number(last.row.id), this.owner);
     }
     this.hold(m, Number(row.id), true);
-    l.queue.push({ route, row, controller });
+    const job: Job = { route, row, controller, urgent };
+    const firstBackground = l.queue.findIndex((j) => !j.urgent);
+    if (urgent && firstBackground !== -1) l.queue.splice(firstBackground, 0, job);
+    else l.queue.push(job);
     this.pump(lane);
   }
 
+  // Up to perController rows at once per lane, and one more for a row someone just changed while
+  // every slot is taken by background work (no other such row running), so that it starts at once.
   private pump(lane: string) {
     const l = this.lanes.get(lane)!;
-    while (l.running < this.opts.perController && l.queue.length) {
+    const per = this.opts.perController;
+    while (l.queue.length && (l.running < per || (l.running === per && l.queue[0].urgent && l.urgentRunning === 0))) {
       const job = l.queue.shift()!;
       l.running++;
+      if (job.urgent) l.urgentRunning++;
       void this.work(job.route, job.row, job.controller).finally(() => {
         this.hold(job.route.model, Number(job.row.id), false);
         l.running--;
+        if (job.urgent) l.urgentRunning--;
         this.pump(lane);
         if (l.running === 0 && l.queue.length === 0) this.kick(); // more may have become ready
         this.checkIdle();
@@ -300,6 +340,8 @@ export class Engine {
         if (await this.store.sync.purge(m, row)) await this.wakeReferenced(m, row);
         else changed = await write({ kind: 'waiting', on: 'the rows that refer to it to be removed' });
       } else changed = await write(outcome);
+      if (outcome.kind === 'waiting' && outcome.until) this.waitFor(outcome.until, m, Number(row.id));
+      if (changed) await this.wakeWaiters(m, Number(row.id));
       // The object a link row belongs to reports anew when the link's state changed, and only then.
       if (m.rollsUpTo && changed && outcome.kind !== 'requeue') await this.recheck(m, row);
     } catch (e) {
@@ -315,6 +357,30 @@ export class Engine {
     const target = modelNamed(m.fields[field].ref!);
     if (!target.synced || row[field] == null) return;
     await this.store.sync.recheck(target, Number(row[field]));
+  }
+
+  // A row waits on another (an instance on its slice's project): it is woken when that row's
+  // state changes in this engine, rather than when its backoff runs out. Another engine's
+  // changes reach it through the backoff, which is short for waiting rows (see status.ts).
+  private waitFor(on: { model: string; id: number }, m: ModelDef, id: number) {
+    const key = `${on.model}:${on.id}`;
+    if (!this.waiters.has(key)) {
+      if (this.waiters.size >= this.opts.cacheEntries) this.waiters.clear(); // bounded; the backoff still applies
+      this.waiters.set(key, new Map());
+    }
+    const byModel = this.waiters.get(key)!;
+    if (!byModel.has(m)) byModel.set(m, new Set());
+    byModel.get(m)!.add(id);
+  }
+
+  private async wakeWaiters(m: ModelDef, id: number) {
+    const key = `${m.name}:${id}`;
+    const byModel = this.waiters.get(key);
+    if (!byModel) return;
+    this.waiters.delete(key);
+    let woken = 0;
+    for (const [wm, ids] of byModel) woken += await this.store.sync.wakeWaiting(wm, [...ids]);
+    if (woken) this.kick();
   }
 
   // A purged row no longer holds up the deleted rows it referred to (an Instance waiting for its

@@ -4,6 +4,7 @@
 import type { Rows, SyncState } from '../model/rows.js';
 import type { ModelDef, Row } from '../model/types.js';
 import { SyncError, type SyncContext } from './types.js';
+import { originOf } from './row-origin.js';
 
 // The controller a row of a synced model belongs to (null: none, or no single one): it picks the
 // backend that reconciles the row and the worker lane it waits in.
@@ -35,11 +36,13 @@ export async function controllerForInstance(inst: Pick<Rows['Instance'], 'node' 
 
 // A link row that must be in sync before the caller can go on: the outcome to return while it
 // is not, or null when it is ready.
-export function notReady(link: SyncState, what: string): { kind: 'waiting'; on: string; failed: boolean } | null {
+// It names the link row, when known, so that the engine wakes the caller as soon as that row's
+// state changes.
+export function notReady(link: SyncState, what: string): { kind: 'waiting'; on: string; failed: boolean; until?: { model: string; id: number } } | null {
   if (link.backend_code === 1 && link.enacted != null) return null;
   const failed = link.backend_code === 2;
   const state = failed ? `, which failed: ${link.backend_status.replace(/^2 - /, '')}` : '';
-  return { kind: 'waiting', on: `${what}${state}`, failed };
+  return { kind: 'waiting', on: `${what}${state}`, failed, until: originOf(link) };
 }
 
 export async function controllerOfLink(row: { controller: number }, ctx: SyncContext): Promise<Rows['Controller']> {

@@ -10,7 +10,7 @@ export type Reason = 'transient' | 'configuration' | 'unrecoverable' | 'dependen
 export type Outcome =
   | { kind: 'done'; fields?: Row; message?: string } // backend matches; fields are backend ids to record
   | { kind: 'requeue'; afterSeconds: number; message: string; fields?: Row } // waiting on the cloud (BUILD…)
-  | { kind: 'waiting'; on: string; failed?: boolean } // a dependency is not ready yet (or failed): "ControllerSlice 4 (mysite_web on c1)"
+  | { kind: 'waiting'; on: string; failed?: boolean; until?: { model: string; id: number } } // a dependency is not ready yet (or failed): "ControllerSlice 4 (mysite_web on c1)"
   | { kind: 'error'; message: string; reason: Reason; requestId?: string | null; terminal?: boolean };
 
 // Values of a row to match or to set: field names and value types of model M.
