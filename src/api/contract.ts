@@ -76,7 +76,14 @@ export const noContent = (description: string): Schema => ({ description, type: 
 export const pageProperties = {
   total: { type: 'integer', minimum: 0, description: 'How many rows match, over all pages' },
   next: { type: ['string', 'null'], description: 'The URL of the next page; null on the last one' },
-};
+} as const;
+
+// The TypeScript of a scalar schema above, so that the type of a page follows its schema.
+type Scalar<T> = T extends 'integer' | 'number' ? number : T extends 'string' ? string : T extends 'boolean' ? boolean : T extends 'null' ? null : never;
+type ScalarOf<S> = S extends { type: readonly (infer T)[] } ? Scalar<T> : S extends { type: infer T } ? Scalar<T> : never;
+
+// A page of rows as the API sends it (the CLI and the web UI read lists as this).
+export type ListPage<R> = { items: R[] } & { -readonly [K in keyof typeof pageProperties]: ScalarOf<(typeof pageProperties)[K]> };
 
 export function listSchema(item: Schema, $id?: string): Schema {
   return {
@@ -110,7 +117,7 @@ export function commonErrors(method: string, isPublic: boolean): number[] {
 
 export function documentCommonErrors(app: FastifyInstance) {
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (route.schema?.hide) return;
+    if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).map(String);
     if (methods.every((m) => m === 'HEAD')) return;
     const isPublic = (route.config as { public?: boolean } | undefined)?.public === true;
