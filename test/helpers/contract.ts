@@ -133,7 +133,12 @@ if (logFile) process.on('exit', () => fs.appendFileSync(logFile, `${processLog.c
 export function checkResponses(app: FastifyInstance): ContractLog {
   const log: ContractLog = { checked: 0, violations: [] };
   const sent = new WeakMap<FastifyRequest, unknown>();
-  let checker: ContractChecker | undefined; // the document is complete once the server is ready
+  let checker: ContractChecker | undefined;
+  // Built once the document is complete, before any request, so that no request a test times
+  // pays for it.
+  app.addHook('onReady', async () => {
+    checker = checkerFor(app.swagger());
+  });
   // The handler's value, before the serializer: a field the serializer would drop, or a null it
   // would turn into 0, is still seen.
   app.addHook('preSerialization', async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
