@@ -19,7 +19,9 @@ shopt -s nullglob
 files=(test/unit/*.test.ts test/store/*.test.ts test/api/*.test.ts test/security/*.test.ts test/sync/*.test.ts test/cli/*.test.ts test/ui/*.test.ts test/reconcilers/*.test.ts)
 openstack=(test/openstack/*.test.ts)
 taps=()
-trap 'rm -f "${taps[@]}"' EXIT
+# Each test process adds how many API responses it checked against the OpenAPI document.
+export XOS_TEST_CONTRACT_LOG=$(mktemp)
+trap 'rm -f "${taps[@]}" "$XOS_TEST_CONTRACT_LOG"' EXIT
 pass=0 fail=0 skip=0 status=0
 # One run of node's test runner over the given files, its TAP counts added to the totals.
 run_tests() {
@@ -49,5 +51,6 @@ if [ "${XOS_TEST_OPENSTACK:-}" = 1 ]; then
 else
   run_tests 2 "${files[@]}" "${openstack[@]}" # its files report themselves skipped
 fi
+echo "$(awk '{n += $1} END {print n + 0}' "$XOS_TEST_CONTRACT_LOG") API responses checked against the OpenAPI document"
 echo "${pass} passed, ${fail} failed, ${skip} skipped"
 [ "$status" -eq 0 ] && [ "$fail" -eq 0 ]

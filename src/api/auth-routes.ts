@@ -9,20 +9,34 @@ import { model } from '../model/registry.js';
 import type { Store } from '../store/repository.js';
 import type { GuessLimit } from '../auth/guess-limit.js';
 import { CSRF_COOKIE, SESSION_COOKIE, refuseGuess } from './authn.js';
+import { always, errorResponses, jsonResponse, noContent } from './contract.js';
+import { modelSchema } from './model-schemas.js';
 
 const tags = ['Authentication'];
-const tokenRow = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    name: { type: 'string' },
-    prefix: { type: 'string' },
-    created: { type: 'string' },
-    expires: { type: ['string', 'null'] },
-    last_used: { type: ['string', 'null'] },
-    token: { type: 'string', description: 'Shown once, when the token is created' },
-  },
+const tokenFields = {
+  id: { type: 'integer' },
+  name: { type: 'string' },
+  prefix: { type: 'string', description: 'The first characters of the token, to tell tokens apart' },
+  created: { type: 'string', format: 'date-time' },
+  expires: { type: ['string', 'null'], format: 'date-time' },
 };
+const tokenRow = always({ ...tokenFields, last_used: { type: ['string', 'null'], format: 'date-time' } });
+const newToken = always({ ...tokenFields, token: { type: 'string', description: 'Shown once, when the token is created' } });
+const roles = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'Role names by site or slice id' };
+const meSchema = always({
+  user: modelSchema.row(model('User')),
+  is_admin: { type: 'boolean' },
+  is_readonly: { type: 'boolean' },
+  site_roles: roles,
+  slice_roles: roles,
+  deployment_admin: { type: 'array', items: { type: 'integer' }, description: 'The deployments the caller administers' },
+});
+const loginSchema = always({
+  token: { type: 'string', description: 'A bearer token for this session' },
+  csrf_token: { type: 'string', description: 'Send it as X-CSRF-Token with writes authenticated by the session cookie' },
+  expires: { type: 'string', format: 'date-time' },
+  user: modelSchema.row(model('User')),
+});
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 
 export async function authRoutes(app: FastifyInstance, opts: { store: Store; sessionHours: number; loginPerMinute: number; guesses: GuessLimit }) {
@@ -56,6 +70,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
         required: ['email', 'password'],
         properties: { email: { type: 'string', minLength: 1, maxLength: 255 }, password: { type: 'string', minLength: 1, maxLength: 256 } },
       },
+      response: { 200: jsonResponse(loginSchema, 'Logged in: the session cookie is set'), ...errorResponses(401) },
     },
     handler: async (req: FastifyRequest<{ Body: { email: string; password: string } }>, reply: FastifyReply) => {
       // The limit above counts every login from an address; this one counts wrong passwords per
@@ -81,7 +96,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
   });
 
   app.post('/api/auth/logout', {
-    schema: { tags, summary: 'End this session' },
+    schema: { tags, summary: 'End this session', response: { 204: noContent('Logged out') } },
     handler: async (req, reply) => {
       if (req.sessionToken) await deleteSession(store, req.sessionToken);
       reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
@@ -104,6 +119,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
           password: { type: 'string', minLength: 8, maxLength: 256, description: 'The new password, at least 8 characters' },
         },
       },
+      response: { 204: noContent('Changed'), ...errorResponses(403) },
     },
     handler: async (req: FastifyRequest<{ Body: { current_password: string; password: string } }>, reply: FastifyReply) => {
       const p = req.principal!;
@@ -116,10 +132,13 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
     },
   });
 
-  app.get('/api/auth/me', { schema: { tags, summary: 'The caller and their privileges' }, handler: async (req) => me(req) });
+  app.get('/api/auth/me', {
+    schema: { tags, summary: 'The caller and their privileges', response: { 200: jsonResponse(meSchema, 'The caller') } },
+    handler: async (req) => me(req),
+  });
 
   app.get('/api/auth/tokens', {
-    schema: { tags, summary: 'Your API tokens', response: { 200: { type: 'object', properties: { items: { type: 'array', items: tokenRow } } } } },
+    schema: { tags, summary: 'Your API tokens', response: { 200: jsonResponse(always({ items: { type: 'array', items: tokenRow } }), 'Your API tokens') } },
     handler: async (req) => ({
       items: (await store.accounts.listTokens(req.principal!.id)).map((t) => ({ ...t, created: iso(t.created), expires: iso(t.expires), last_used: iso(t.last_used) })),
     }),
@@ -135,7 +154,7 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
         required: ['name'],
         properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, expires_days: { type: 'integer', minimum: 1, maximum: 3650 } },
       },
-      response: { 201: tokenRow },
+      response: { 201: jsonResponse(newToken, 'Created: the token is shown this once') },
     },
     handler: async (req: FastifyRequest<{ Body: { name: string; expires_days?: number } }>, reply) => {
       const t = await createApiToken(store, req.principal!.id, req.body.name, req.body.expires_days);
@@ -144,7 +163,12 @@ export async function authRoutes(app: FastifyInstance, opts: { store: Store; ses
   });
 
   app.delete('/api/auth/tokens/:id', {
-    schema: { tags, summary: 'Revoke one of your API tokens', params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } } } },
+    schema: {
+      tags,
+      summary: 'Revoke one of your API tokens',
+      params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } } },
+      response: { 204: noContent('Revoked'), ...errorResponses(404) },
+    },
     handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply) => {
       if (!(await store.accounts.deleteToken(req.principal!.id, req.params.id))) throw new NotFoundError(`token ${req.params.id}`);
       return reply.code(204).send();

@@ -10,36 +10,26 @@ import { readScope } from '../auth/rules.js';
 import type { Store } from '../store/repository.js';
 import { ClusterError, type ClusterInventory } from '../ops/inventory.js';
 import { importController } from '../ops/import-controller.js';
-import { problemSchema } from './crud.js';
+import { always, errorResponses, jsonResponse } from './contract.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
-const problem = { $ref: 'problem#' };
 const results = ['created', 'existing', 'conflict', 'skipped'];
 
-const summarySchema = {
-  type: 'object',
-  properties: {
-    controller: {
-      type: 'object',
-      properties: { id: { type: 'integer' }, name: { type: 'string' }, deployment: { type: 'integer' } },
-    },
-    site_deployment: { type: 'integer', description: 'The SiteDeployment the imported Nodes belong to' },
-    items: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          kind: { type: 'string', enum: ['SiteDeployment', 'Node', 'Flavor', 'Image', 'ImageDeployment'] },
-          name: { type: 'string' },
-          result: { type: 'string', enum: results },
-          id: { type: ['integer', 'null'] },
-          detail: { type: ['string', 'null'] },
-        },
-      },
-    },
-    counts: { type: 'object', properties: Object.fromEntries(results.map((r) => [r, { type: 'integer' }])) },
+const summarySchema = always({
+  controller: always({ id: { type: 'integer' }, name: { type: 'string' }, deployment: { type: 'integer' } }),
+  site_deployment: { type: 'integer', description: 'The SiteDeployment the imported Nodes belong to' },
+  items: {
+    type: 'array',
+    items: always({
+      kind: { type: 'string', enum: ['SiteDeployment', 'Node', 'Flavor', 'Image', 'ImageDeployment'] },
+      name: { type: 'string' },
+      result: { type: 'string', enum: results },
+      id: { type: ['integer', 'null'] },
+      detail: { type: ['string', 'null'] },
+    }),
   },
-};
+  counts: always(Object.fromEntries(results.map((r) => [r, { type: 'integer' }]))),
+});
 
 // Problems this plugin sends itself, with the titles of their statuses.
 function gatewayProblem(reply: FastifyReply, status: 501 | 502, detail: string) {
@@ -51,7 +41,6 @@ function gatewayProblem(reply: FastifyReply, status: 501 | 502, detail: string) 
 
 export async function controllerRoutes(app: FastifyInstance, opts: { store: Store; inventory?: ClusterInventory }) {
   const { store, inventory } = opts;
-  if (!app.getSchema('problem')) app.addSchema(problemSchema);
   const Controller = model('Controller');
 
   app.post('/api/core/controllers/:id/import', {
@@ -70,7 +59,7 @@ export async function controllerRoutes(app: FastifyInstance, opts: { store: Stor
         properties: { site: { type: 'integer', minimum: 1, maximum: 2147483647, description: 'Site for a new SiteDeployment' } },
         additionalProperties: false,
       },
-      response: { 200: summarySchema, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 501: problem, 502: problem },
+      response: { 200: jsonResponse(summarySchema, 'What was created, found, skipped or in conflict'), ...errorResponses(403, 404, 409, 501, 502) },
     },
     // A POST without a body means the defaults.
     preValidation: async (req) => {

@@ -2,7 +2,6 @@
 // filters, sort, search, paging and a total; create; get; PATCH with If-Match; soft DELETE.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { models } from '../model/registry.js';
-import { inputSchema, rowSchema } from '../model/jsonschema.js';
 import type { ModelDef, Row } from '../model/types.js';
 import { ForbiddenError } from '../model/errors.js';
 import { authorizeWrite, canReadModel, readScope } from '../auth/rules.js';
@@ -11,23 +10,19 @@ import type { Principal } from '../auth/principal.js';
 import type { Authorize, Store, WriteOptions } from '../store/repository.js';
 import { afterWrites } from '../auth/after-write.js';
 import { etagOf, ifMatchCondition } from './etag.js';
-import { listEnvelope, listQuery } from './list-envelope.js';
+import { listQuery } from './list-envelope.js';
+import { errorResponses, headers, jsonResponse, noContent, operationId } from './contract.js';
+import { modelSchema } from './model-schemas.js';
 
-const problem = { $ref: 'problem#' };
-const errorResponses = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
-
-export const problemSchema = {
-  $id: 'problem',
+const ifMatch = {
   type: 'object',
   properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    'if-match': { type: 'string', description: 'Apply only to this version: the ETag of the row as read ("3"); else 412' },
   },
 };
+
+// Where route families have long found it.
+export { problemSchema } from './contract.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
 
@@ -37,11 +32,11 @@ function baseUrl(req: FastifyRequest, publicUrl: string) {
 
 export async function crudRoutes(app: FastifyInstance, opts: { store: Store; publicUrl: string }) {
   const { store } = opts;
-  if (!app.getSchema('problem')) app.addSchema(problemSchema);
 
   for (const m of models) {
     const tags = [m.nav ?? 'Other'];
-    const row = rowSchema(m);
+    const row = modelSchema.row(m);
+    const Name = m.name;
     const base = `/api/core/${m.plural}`;
     const config = { model: m };
     const who = (req: FastifyRequest): Principal => {
@@ -70,8 +65,9 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       schema: {
         tags,
         summary: `List ${m.plural}`,
+        operationId: operationId('list', m.plural),
         querystring: listQuery,
-        response: { 200: listEnvelope(row), ...errorResponses },
+        response: { 200: jsonResponse(modelSchema.list(m), `A page of ${m.plural}`), ...errorResponses(403) },
       },
       handler: async (req: FastifyRequest<{ Querystring: Record<string, string> }>) => {
         const p = who(req);
@@ -103,7 +99,13 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
 
     app.post(base, {
       config,
-      schema: { tags, summary: `Create a ${m.label.toLowerCase()}`, body: inputSchema(m, 'create'), response: { 201: row, ...errorResponses } },
+      schema: {
+        tags,
+        summary: `Create a ${m.label.toLowerCase()}`,
+        operationId: operationId('create', Name),
+        body: modelSchema.create(m),
+        response: { 201: jsonResponse(row, 'Created', { ...headers.location, ...headers.etag }), ...errorResponses(403, 409) },
+      },
       handler: async (req: FastifyRequest<{ Body: Row }>, reply: FastifyReply) => {
         const p = who(req);
         const created = await store.create(m, req.body, p, writeOptions(p, 'create', req));
@@ -113,7 +115,13 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
 
     app.get(`${base}/:id`, {
       config,
-      schema: { tags, summary: `Get a ${m.label.toLowerCase()}`, params: idParams, response: { 200: row, ...errorResponses } },
+      schema: {
+        tags,
+        summary: `Get a ${m.label.toLowerCase()}`,
+        operationId: operationId('get', Name),
+        params: idParams,
+        response: { 200: jsonResponse(row, `The ${m.label.toLowerCase()}`, headers.etag), ...errorResponses(403, 404) },
+      },
       handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
         const found = await store.get(m, req.params.id, readScope(m, who(req)));
         return reply.header('etag', etagOf(found)).send(found);
@@ -125,10 +133,12 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
       schema: {
         tags,
         summary: `Change a ${m.label.toLowerCase()}`,
+        operationId: operationId('update', Name),
         description: 'Send only the fields to change. With If-Match, the change applies only to that version (else 412).',
         params: idParams,
-        body: inputSchema(m, 'update'),
-        response: { 200: row, 412: problem, ...errorResponses },
+        headers: ifMatch,
+        body: modelSchema.update(m),
+        response: { 200: jsonResponse(row, 'Changed', headers.etag), ...errorResponses(403, 404, 409, 412) },
       },
       handler: async (req: FastifyRequest<{ Params: { id: number }; Body: Row }>, reply: FastifyReply) => {
         const p = who(req);
@@ -143,7 +153,14 @@ export async function crudRoutes(app: FastifyInstance, opts: { store: Store; pub
 
     app.delete(`${base}/:id`, {
       config,
-      schema: { tags, summary: `Delete a ${m.label.toLowerCase()}`, params: idParams, response: { 204: { type: 'null' }, 412: problem, ...errorResponses } },
+      schema: {
+        tags,
+        summary: `Delete a ${m.label.toLowerCase()}`,
+        operationId: operationId('delete', Name),
+        params: idParams,
+        headers: ifMatch,
+        response: { 204: noContent('Deleted'), ...errorResponses(403, 404, 409, 412) },
+      },
       handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
         const p = who(req);
         await store.delete(m, req.params.id, p, { ...writeOptions(p, 'delete', req), scope: readScope(m, p), ifMatch: ifMatchCondition(req.headers['if-match']) });

@@ -34,6 +34,9 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
         additionalProperties: false,
         properties: { models: { type: 'string', maxLength: 2000, description: 'Comma-separated model names to follow (default: all)' } },
       },
+      response: {
+        200: { description: 'The stream, until the client leaves or its credentials end', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+      },
     },
     handler: async (req: FastifyRequest<{ Querystring: { models?: string } }>, reply) => {
       await ensureListening();

@@ -1,6 +1,5 @@
-// The shape of every list the REST API answers (`GET /api/core/<plural>`): its query parameters
-// and its envelope `{items, total, total_exact, next}`, defined here once for the routes and the
-// OpenAPI document.
+// The query parameters of every list the REST API answers (`GET /api/core/<plural>`); its
+// envelope `{items, total, total_exact, next}` is pageProperties in contract.ts.
 
 export const listQuery = {
   type: 'object',
@@ -18,19 +17,3 @@ export const listQuery = {
   additionalProperties: { type: 'string', maxLength: 4096 },
   description: 'Any field filters: ?site=3, ?name__contains=web, ?id__in=1,2, ?created__gte=2026-01-01',
 };
-
-export function listEnvelope(row: object) {
-  return {
-    type: 'object',
-    required: ['items', 'total', 'total_exact', 'next'],
-    properties: {
-      items: { type: 'array', items: row },
-      total: { type: 'integer', description: 'Rows matching the filters: exact when total_exact, else the database\'s estimate' },
-      total_exact: { type: 'boolean', description: 'false when more than 10,000 rows match and total is an estimate' },
-      next: {
-        type: ['string', 'null'],
-        description: 'URL of the next page (a keyset cursor on the default order, else an offset); null on the last page',
-      },
-    },
-  };
-}

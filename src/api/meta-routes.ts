@@ -2,10 +2,69 @@
 // forms and commands from them).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { models } from '../model/registry.js';
-import type { ModelDef } from '../model/types.js';
+import { FIELD_TYPES, ON_DELETE, type ModelDef } from '../model/types.js';
 import { ForbiddenError } from '../model/errors.js';
 import { canReadModel } from '../auth/rules.js';
 import type { Store } from '../store/repository.js';
+import { always, errorResponses, jsonResponse, listSchema } from './contract.js';
+
+const strings = { type: 'array', items: { type: 'string' } };
+// A field definition as GET /api/models shows it (model/types.ts FieldDef, without index).
+const fieldDefSchema = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { type: 'string', enum: [...FIELD_TYPES] },
+    label: { type: 'string' },
+    help: { type: 'string' },
+    required: { type: 'boolean' },
+    nullable: { type: 'boolean' },
+    default: { description: 'Any JSON value' },
+    maxLength: { type: 'integer' },
+    minLength: { type: 'integer' },
+    min: { type: 'number' },
+    max: { type: 'number' },
+    pattern: { type: 'string' },
+    patternHelp: { type: 'string' },
+    choices: strings,
+    ref: { type: 'string' },
+    onDelete: { type: 'string', enum: [...ON_DELETE] },
+    unique: { type: 'boolean' },
+    readOnly: { type: 'boolean' },
+    createOnly: { type: 'boolean' },
+    adminOnly: { type: 'boolean' },
+    hidden: { type: 'boolean' },
+    boundTo: strings,
+  },
+};
+const modelInfoSchema = always({
+  name: { type: 'string' },
+  plural: { type: 'string' },
+  label: { type: 'string' },
+  title_field: { type: 'string' },
+  nav: { type: ['string', 'null'] },
+  synced: { type: 'boolean' },
+  list_fields: strings,
+  search_fields: strings,
+  fields: { type: 'object', additionalProperties: fieldDefSchema },
+});
+const healthy = always({
+  status: { type: 'string', enum: ['ok'] },
+  version: { type: 'string' },
+  database: { type: 'string' },
+  time: { type: 'string', format: 'date-time' },
+});
+const unhealthy = always({ status: { type: 'string', enum: ['error'] }, database: { type: 'string' }, detail: { type: 'string' } });
+const auditEntry = always({
+  id: { type: 'integer' },
+  at: { type: 'string', format: 'date-time' },
+  user_id: { type: ['integer', 'null'] },
+  user_email: { type: ['string', 'null'] },
+  action: { type: 'string' },
+  model: { type: 'string' },
+  object_id: { type: ['integer', 'null'] },
+  changes: { description: 'The fields changed, as [before, after], secrets redacted' },
+});
 
 export const modelInfo = (m: ModelDef) => ({
   name: m.name,
@@ -31,7 +90,11 @@ export async function metaRoutes(app: FastifyInstance, opts: { store: Store; ver
 
   app.get('/api/health', {
     config: { public: true },
-    schema: { tags: ['Meta'], summary: 'Is the server up and its database reachable? (no authentication)' },
+    schema: {
+      tags: ['Meta'],
+      summary: 'Is the server up and its database reachable? (no authentication)',
+      response: { 200: jsonResponse(healthy, 'Up'), 503: jsonResponse(unhealthy, 'The database cannot be reached') },
+    },
     handler: async (_req, reply) => {
       try {
         await store.ping();
@@ -43,7 +106,11 @@ export async function metaRoutes(app: FastifyInstance, opts: { store: Store; ver
   });
 
   app.get('/api/models', {
-    schema: { tags: ['Meta'], summary: 'The model definitions the caller may use' },
+    schema: {
+      tags: ['Meta'],
+      summary: 'The model definitions the caller may use',
+      response: { 200: jsonResponse(always({ items: { type: 'array', items: modelInfoSchema } }), 'The models') },
+    },
     handler: async (req) => ({ items: models.filter((m) => canReadModel(m, req.principal!)).map(modelInfo) }),
   });
 
@@ -61,6 +128,7 @@ export async function metaRoutes(app: FastifyInstance, opts: { store: Store; ver
           offset: { type: 'integer', minimum: 0, default: 0 },
         },
       },
+      response: { 200: jsonResponse(listSchema(auditEntry), 'A page of the audit log, newest first'), ...errorResponses(403) },
     },
     handler: async (req: FastifyRequest<{ Querystring: { model?: string; object_id?: number; limit: number; offset: number } }>) => {
       if (!req.principal!.isAdmin) throw new ForbiddenError('only administrators may read the audit log');

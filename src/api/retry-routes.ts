@@ -7,6 +7,8 @@ import { models } from '../model/registry.js';
 import { ForbiddenError } from '../model/errors.js';
 import { authorizeWrite, canReadModel, readScope } from '../auth/rules.js';
 import type { Store } from '../store/repository.js';
+import { errorResponses, jsonResponse } from './contract.js';
+import { modelSchema } from './model-schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
 
@@ -20,6 +22,7 @@ export async function retryRoutes(app: FastifyInstance, opts: { store: Store }) 
         summary: `Retry the synchronization of a ${m.label.toLowerCase()} now`,
         description: 'Clears next_retry and retry_count; the synchronizer picks the object up on its next pass.',
         params: idParams,
+        response: { 200: jsonResponse(modelSchema.row(m), 'The row, to be synchronized on the next pass'), ...errorResponses(403, 404) },
       },
       handler: async (req: FastifyRequest<{ Params: { id: number } }>) => {
         const p = req.principal!;

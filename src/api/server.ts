@@ -10,7 +10,8 @@ import type { XosConfig } from '../config/schema.js';
 import { authn } from './authn.js';
 import { registerProblemHandlers } from './problem.js';
 import { rejectNul } from './nul-guard.js';
-import { crudRoutes, problemSchema } from './crud.js';
+import { crudRoutes } from './crud.js';
+import { documentCommonErrors, jsonResponse, markHeadersRequired, nameComponents, problemSchema, refResolver } from './contract.js';
 import { authRoutes } from './auth-routes.js';
 import { metaRoutes } from './meta-routes.js';
 import { eventRoutes } from './events.js';
@@ -47,12 +48,15 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
       plugins: [(ajv: Ajv) => addXosFormats(ajv)],
     },
   });
+  documentCommonErrors(app); // first, so that it sees every route
   registerProblemHandlers(app);
   rejectNul(app); // before the routes, so that it covers all of them
   app.addSchema(problemSchema); // shared by every route family's error responses
   app.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is a 415
   await app.register(cookie);
   await app.register(swagger, {
+    refResolver,
+    transformObject: (d) => nameComponents(markHeadersRequired('openapiObject' in d ? d.openapiObject : d.swaggerObject)),
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -88,7 +92,18 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
   await app.register(statsRoutes, { store, config, capacity });
-  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/api/openapi.json',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['Meta'],
+        summary: 'This document: the contract of the API (OpenAPI 3.1)',
+        response: { 200: jsonResponse({ type: 'object', additionalProperties: true }, 'The OpenAPI document') },
+      },
+    },
+    async () => app.swagger(),
+  );
   await app.register(uiRoutes, { config, distDir: uiDistDir }); // the web UI at / (last: its catch-all yields to every route above)
   return app;
 }

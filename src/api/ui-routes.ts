@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { XosConfig } from '../config/schema.js';
+import { always, jsonResponse } from './contract.js';
 
 export const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
 
@@ -50,12 +51,7 @@ export async function uiRoutes(app: FastifyInstance, opts: { config: XosConfig; 
     schema: {
       tags: ['Meta'],
       summary: 'What the web UI needs before login: the product name and which panels to show (no authentication)',
-      response: {
-        200: {
-          type: 'object',
-          properties: { branding_name: { type: 'string' }, disable_minidashboard: { type: 'boolean' } },
-        },
-      },
+      response: { 200: jsonResponse(always({ branding_name: { type: 'string' }, disable_minidashboard: { type: 'boolean' } }), 'The configuration') },
     },
     handler: async () => ({
       branding_name: opts.config.gui.branding_name,

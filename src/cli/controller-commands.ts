@@ -6,21 +6,9 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import type { Row } from '../model/types.js';
 import type { ApiRows } from '../model/rows.js';
+import type { ListPage } from '../api/contract.js';
+import type { ImportSummary } from '../ops/import-controller.js';
 import { api, type Connection } from './client.js';
-
-interface ImportItem {
-  kind: string;
-  name: string;
-  result: 'created' | 'existing' | 'conflict' | 'skipped';
-  id: number | null;
-  detail: string | null;
-}
-interface ImportSummary {
-  controller: { id: number; name: string; deployment: number };
-  site_deployment: number;
-  items: ImportItem[];
-  counts: Record<ImportItem['result'], number>;
-}
 
 const many = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -50,11 +38,11 @@ function rewrites(rules: string[]) {
 async function deploymentId(c: Connection, given: string | undefined): Promise<number> {
   if (given && /^\d+$/.test(given)) return Number(given);
   if (given) {
-    const r = await api<{ items: ApiRows['Deployment'][] }>(c, 'GET', `/api/core/deployments?name=${encodeURIComponent(given)}`);
+    const r = await api<ListPage<ApiRows['Deployment']>>(c, 'GET', `/api/core/deployments?name=${encodeURIComponent(given)}`);
     if (!r.items.length) throw new Error(`--deployment: no deployment named "${given}" (xos list deployments)`);
     return r.items[0].id;
   }
-  const r = await api<{ items: ApiRows['Deployment'][]; total: number }>(c, 'GET', '/api/core/deployments?limit=20');
+  const r = await api<ListPage<ApiRows['Deployment']>>(c, 'GET', '/api/core/deployments?limit=20');
   if (r.total === 1) return r.items[0].id;
   if (!r.total) throw new Error('there is no deployment to add the controller to: create one first (xos create deployment name=…)');
   throw new Error(`give --deployment: there are ${r.total} deployments (${r.items.map((d) => `${d.id} ${d.name}`).join(', ')}${r.total > r.items.length ? ', …' : ''})`);
@@ -62,7 +50,7 @@ async function deploymentId(c: Connection, given: string | undefined): Promise<n
 
 async function controllerId(c: Connection, given: string): Promise<number> {
   if (/^\d+$/.test(given)) return Number(given);
-  const r = await api<{ items: ApiRows['Controller'][] }>(c, 'GET', `/api/core/controllers?name=${encodeURIComponent(given)}`);
+  const r = await api<ListPage<ApiRows['Controller']>>(c, 'GET', `/api/core/controllers?name=${encodeURIComponent(given)}`);
   if (!r.items.length) throw new Error(`no controller named "${given}" that you may see (xos list controllers)`);
   return r.items[0].id;
 }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { models } from '../model/registry.js';
 import type { FieldDef, ModelDef, Row } from '../model/types.js';
+import type { ListPage } from '../api/contract.js';
 import { api, type Connection } from './client.js';
 import { printRow, printTable } from './output.js';
 
@@ -71,7 +72,7 @@ export function addObjectCommands(program: Command, conn: () => Connection) {
         if (i <= 0) throw new Error(`"${f}" is not field=value`);
         q.set(f.slice(0, i), f.slice(i + 1));
       }
-      const res = await api<{ items: Row[]; total: number }>(conn(), 'GET', `/api/core/${m.plural}?${q}`);
+      const res = await api<ListPage<Row>>(conn(), 'GET', `/api/core/${m.plural}?${q}`);
       if (o.json) return console.log(JSON.stringify(res, null, 2));
       printTable(m, res.items);
       console.log(`${res.items.length} of ${res.total} ${m.plural}`);

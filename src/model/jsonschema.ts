@@ -116,14 +116,26 @@ export function inputSchema(m: ModelDef, mode: 'create' | 'update'): Schema {
   };
 }
 
+// Whether a field's column is NOT NULL (store/schema.ts makes it so; rows.ts NotNull is the same
+// rule for the types): the record keeping of every row, fields with a default unless nullable,
+// required fields unless nullable or a secret bound to its destination (cleared when that moves).
+export function neverNull(field: string, d: FieldDef): boolean {
+  if (field === 'id' || field === 'created' || field === 'updated' || field === 'version') return true;
+  if (d.nullable) return false;
+  if (d.default !== undefined) return true;
+  return Boolean(d.required && !d.boundTo);
+}
+
+// The row as the API sends it (Store.present): every shown field is always there, null only where
+// the column may hold null.
 export function rowSchema(m: ModelDef): Schema {
   const properties: Schema = {};
   for (const [f, d] of Object.entries(m.fields)) {
     if (d.hidden || d.type === 'password' || d.type === 'secret') continue;
-    properties[f] = fieldSchema({ ...d, nullable: true }); // a stored row may predate a rule
+    properties[f] = fieldSchema({ ...d, nullable: !neverNull(f, d) });
   }
-  if (m.fields.admin_password) properties.has_admin_password = { type: 'boolean', readOnly: true };
-  return { type: 'object', properties };
+  if (m.fields.admin_password) properties.has_admin_password = { type: 'boolean', readOnly: true, description: 'Whether an admin password is set' };
+  return { type: 'object', required: Object.keys(properties), properties };
 }
 
 // Turn Ajv's errors into one message per field, in words a person can act on.

@@ -3,25 +3,28 @@ import type { ModelName, Rows } from './rows.js';
 // The vocabulary of model definitions. A model is data: the store derives its table, the API its
 // routes and JSON schemas, the UI its forms, and auth its row filters from one ModelDef.
 
-export type FieldType =
-  | 'string' // short text, bounded by maxLength
-  | 'text' // long text
-  | 'integer'
-  | 'float'
-  | 'boolean'
-  | 'datetime'
-  | 'json'
-  | 'email'
-  | 'url'
-  | 'ip' // an IPv4 or IPv6 address
-  | 'cidr'
-  | 'ref' // a foreign key to another model's id
-  | 'enum'
-  | 'int_array' // a list of ids or numbers
-  | 'secret' // encrypted at rest, write-only through the API
-  | 'password'; // hashed on write, never returned
+export const FIELD_TYPES = [
+  'string', // short text, bounded by maxLength
+  'text', // long text
+  'integer',
+  'float',
+  'boolean',
+  'datetime',
+  'json',
+  'email',
+  'url',
+  'ip', // an IPv4 or IPv6 address
+  'cidr',
+  'ref', // a foreign key to another model's id
+  'enum',
+  'int_array', // a list of ids or numbers
+  'secret', // encrypted at rest, write-only through the API
+  'password', // hashed on write, never returned
+] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
 
-export type OnDelete = 'cascade' | 'protect' | 'set_null';
+export const ON_DELETE = ['cascade', 'protect', 'set_null'] as const;
+export type OnDelete = (typeof ON_DELETE)[number];
 
 export interface FieldDef {
   type: FieldType;

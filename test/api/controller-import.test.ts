@@ -3,8 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { ADMIN, basic, startTestServer, type Reply, type TestServer, type Who } from '../helpers/xos.js';
-import { buildServer } from '../../src/api/server.js';
+import { ADMIN, basic, startTestServer, type Reply, type TestServer, type Who, buildTestServer } from '../helpers/xos.js';
 import { ClusterError, type ClusterInventory } from '../../src/ops/inventory.js';
 
 const PW = 'a-user-password-1';
@@ -38,7 +37,7 @@ describe('POST /api/core/controllers/:id/import', () => {
 
   before(async () => {
     s = await startTestServer('pglite');
-    app = await buildServer({ store: s.store, config: s.config, logger: false, inventory });
+    app = await buildTestServer({ store: s.store, config: s.config, logger: false, inventory });
     const mk = async (plural: string, body: unknown) => {
       const r = await s.call(ADMIN, 'POST', `/api/core/${plural}`, body);
       assert.equal(r.status, 201, JSON.stringify(r.body));

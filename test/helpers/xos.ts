@@ -8,6 +8,7 @@ import { ensureFirstAdmin, openStore } from '../../src/api/runtime.js';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import type { Store } from '../../src/store/repository.js';
 import type { XosConfig } from '../../src/config/schema.js';
+import { checkResponses, type ContractLog } from './contract.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -66,6 +67,7 @@ export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' 
 
 export interface TestServer extends TestStore {
   app: FastifyInstance;
+  contract: ContractLog; // the responses checked against the OpenAPI document (helpers/contract.ts)
   call: (who: Who, method: string, url: string, body?: unknown, headers?: Record<string, string>) => Promise<Reply>;
 }
 
@@ -79,6 +81,19 @@ export interface Reply {
 
 export const basic = (w: { email: string; password: string }) => `Basic ${Buffer.from(`${w.email}:${w.password}`).toString('base64')}`;
 
+// A server whose every response is checked against its OpenAPI document (helpers/contract.ts):
+// what the tests use wherever they build one. Closing it fails on a response that broke the
+// document and was not reported already.
+export async function buildTestServer(opts: ServerOptions): Promise<FastifyInstance & { contract: ContractLog }> {
+  const app = await buildServer(opts);
+  const contract = checkResponses(app);
+  app.addHook('onClose', async () => {
+    const left = contract.violations.splice(0);
+    if (left.length) throw new Error(`responses that do not match the OpenAPI document:\n${left.join('\n')}`);
+  });
+  return Object.assign(app, { contract });
+}
+
 // `server`: options of the server that no configuration key sets (such as the event stream's timing).
 export async function startTestServer(
   backend: Backend = 'pglite',
@@ -87,7 +102,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const ts = await openTestStore(backend, env);
   await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
-  const app = await buildServer({ ...server, store: ts.store, config: ts.config, logger: false });
+  const app = await buildTestServer({ ...server, store: ts.store, config: ts.config, logger: false });
   const call: TestServer['call'] = async (who, method, url, body, headers = {}) => {
     const res = await app.inject({
       method: method as 'GET',
@@ -105,15 +120,21 @@ export async function startTestServer(
     } catch {
       parsed = res.body;
     }
+    // A response that breaks the document fails the test that received it, right here.
+    const wrong = app.contract.violations.splice(0);
+    if (wrong.length) throw new Error(`the response does not match the OpenAPI document:\n${wrong.join('\n')}`);
     return { status: res.statusCode, body: parsed, headers: res.headers };
   };
   return {
     ...ts,
     app,
+    contract: app.contract,
     call,
     close: async () => {
+      const left = app.contract.violations.splice(0);
       await app.close();
       await ts.close();
+      if (left.length) throw new Error(`responses that do not match the OpenAPI document:\n${left.join('\n')}`);
     },
   };
 }

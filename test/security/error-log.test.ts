@@ -3,9 +3,8 @@
 // for a new user include the password hash.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, backends, basic, openTestStore, type TestStore } from '../helpers/xos.js';
+import { ADMIN, backends, basic, openTestStore, type TestStore, buildTestServer } from '../helpers/xos.js';
 import { ensureFirstAdmin } from '../../src/api/runtime.js';
-import { buildServer } from '../../src/api/server.js';
 import type { FastifyInstance } from 'fastify';
 import { dbOf } from '../../src/store/inspect.js';
 
@@ -17,7 +16,7 @@ for (const backend of backends) {
     before(async () => {
       ts = await openTestStore(backend);
       await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
-      app = await buildServer({ store: ts.store, config: ts.config, logStream: { write: (l: string) => void lines.push(l) } });
+      app = await buildTestServer({ store: ts.store, config: ts.config, logStream: { write: (l: string) => void lines.push(l) } });
       // The unforeseen failure: the database refuses every new user after the checks passed.
       await dbOf(ts.store).query(`CREATE FUNCTION refuse_users() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'users are refused for this test'; END $$`);

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { startTestServer, type TestServer } from '../helpers/xos.js';
-import { buildServer } from '../../src/api/server.js';
+import { startTestServer, type TestServer, buildTestServer } from '../helpers/xos.js';
 
 describe('static paths of the web UI', () => {
   let s: TestServer;
@@ -21,7 +20,7 @@ describe('static paths of the web UI', () => {
     fs.writeFileSync(path.join(dist, 'index.html'), '<!doctype html><div id="root"></div>');
     fs.writeFileSync(path.join(dist, 'assets', 'app.js'), 'console.log(1)');
     fs.writeFileSync(path.join(dist, 'favicon.ico'), 'icon');
-    app = await buildServer({ store: s.store, config: s.config, logger: false, uiDistDir: dist });
+    app = await buildTestServer({ store: s.store, config: s.config, logger: false, uiDistDir: dist });
   });
   after(async () => {
     await app?.close();

@@ -2,6 +2,7 @@
 // with per-field messages.
 
 import type { ApiRecord, ApiRowsByPlural, ApiSyncState, Plural } from '../../src/model/rows';
+import type { ListPage } from '../../src/api/contract';
 
 // A row of a model the page knows by name ('slices'): its fields with their types, derived from
 // the model definitions the server uses (type-only: nothing of the server is bundled).
@@ -23,11 +24,8 @@ export interface FieldError {
   message: string;
 }
 
-export interface ListResult<R = Row> {
-  items: R[];
-  total: number;
-  next: string | null;
-}
+// A page of a list, as the API's contract says (src/api/contract.ts).
+export type ListResult<R = Row> = ListPage<R>;
 
 export class ApiError extends Error {
   constructor(
