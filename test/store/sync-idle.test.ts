@@ -103,13 +103,14 @@ for (const backend of backends) {
       await dbOf(t.store).query('UPDATE slices SET retry_count = 10 WHERE id = $1', [slice.id]);
       await engine.start();
       try {
-        await until(() => sliceCalls.length === 1);
+        await until(() => sliceCalls.length === 1, 20_000);
         const waiting = (await t.store.raw(model('Slice'), Number(slice.id)))!;
         assert.equal(waiting.backend_reason, 'dependency');
         const due = (new Date(waiting.next_retry as string).getTime() - Date.now()) / 1000;
         assert.ok(due > 20, `its backoff is ${due} s`);
         release();
-        await until(async () => (await t.store.raw(model('Slice'), Number(slice.id)))!.backend_code === 1, 5000);
+        // Well inside the backoff of at least 24 s it would otherwise wait (30 s ± 20 %).
+        await until(async () => (await t.store.raw(model('Slice'), Number(slice.id)))!.backend_code === 1, 15_000);
         assert.deepEqual(sliceCalls, ['waiting', 'done']);
       } finally {
         release();
@@ -145,9 +146,9 @@ for (const backend of backends) {
       await dbOf(t.store).query(`UPDATE sites SET next_retry = now() - interval '1 second' WHERE id = ANY($1)`, [bg]);
       await engine.start();
       try {
-        await until(() => calls.length === 1);
+        await until(() => calls.length === 1, 20_000);
         await t.store.create(model('Site'), { name: 'urgent', login_base: 'urgent' }, SYSTEM);
-        await until(() => calls.includes('urgent'));
+        await until(() => calls.includes('urgent'), 20_000);
         assert.deepEqual(calls, ['bg1', 'urgent'], 'the change went before the queued background row, while the slot was still busy');
       } finally {
         release();
