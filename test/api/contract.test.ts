@@ -47,7 +47,7 @@ describe('the document says what is always there', () => {
 
   test('the list envelope, the problem document and the auth responses are complete', () => {
     const list = doc.components.schemas.SliceList;
-    assert.deepEqual(list.required, ['items', 'total', 'next']);
+    assert.deepEqual(list.required, ['items', 'total', 'total_exact', 'next']);
     assert.equal(list.properties.items.items.$ref, '#/components/schemas/Slice');
     const problem = doc.components.schemas.Problem;
     assert.deepEqual(problem.required, ['type', 'title', 'status', 'detail']);
