@@ -44,6 +44,10 @@ db.command('export')
   .description('Write the whole database as SQL that restores into PostgreSQL (psql -f)')
   .option('-o, --output <file>', 'file to write (default: standard output)')
   .action(async (o) => (await import('./db-commands.js')).exportDb(config(), o.output));
+db.command('import')
+  .description('Load an export (from PostgreSQL or the embedded database) into a new embedded database')
+  .argument('<file>', 'the file `xos db export` wrote')
+  .action(async (file: string) => (await import('./db-commands.js')).importDb(config(), file));
 
 const user = program.command('user').description('User accounts, directly in the database');
 user

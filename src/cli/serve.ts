@@ -121,17 +121,21 @@ export async function serve(readConfig: () => XosConfig, configFile: string | nu
         log(`worker ${proc.pid} (${p.roles.join(', ')}) exited with status ${code}; starting another`);
         workers = workers.filter((x) => x !== w);
         saveStatus();
-        setTimeout(() => {
-          if (stopping) return;
-          start(p, false).then(
-            (n) => {
-              workers.push(n);
+        void (async () => {
+          // Until one starts: a worker cannot start while the database is away, say.
+          for (let pause = 1000; !stopping; pause = Math.min(pause * 2, 10_000)) {
+            await new Promise((r) => setTimeout(r, pause));
+            if (stopping) return;
+            try {
+              workers.push(await start(p, false));
               saveStatus();
               release();
-            },
-            (e: Error) => log(e.message),
-          );
-        }, 1000);
+              return;
+            } catch (e) {
+              log(`${(e as Error).message}; trying again in ${Math.min(pause * 2, 10_000) / 1000} s`);
+            }
+          }
+        })();
       });
     });
   const drain = async (ws: Worker[]) => {

@@ -100,6 +100,10 @@ async function openPostgres(url: string): Promise<Db> {
   // A database that does not answer fails a request within seconds (a 503) rather than hanging it.
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
+  // A client that is checked out but between queries (inside a transaction) when the server goes
+  // away emits 'error' with no one listening, which would end the process; its pending and next
+  // queries fail instead, and the request that ran them gets a 503.
+  pool.on('connect', (c) => c.on('error', () => {}));
   const client = await pool.connect().catch((e: Error) => {
     throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${e.message}`);
   });

@@ -53,7 +53,7 @@ describe('PostgreSQL restarted under load', { skip }, () => {
     const downAt = Date.now();
     // While it is down: a prompt 503 problem document, not a hang.
     const t0 = Date.now();
-    const res = await api('/api/core/sites');
+    const res = await api('/api/core/sites', { signal: AbortSignal.timeout(10_000) });
     const took = Date.now() - t0;
     assert.equal(res.status, 503, await res.clone().text());
     assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);

@@ -48,6 +48,7 @@ export function steadyLoad(o: { port: number; token: string; clients?: number; p
         },
       );
       req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: null, error: e.code ?? e.message }));
+      req.setTimeout(15_000, () => req.destroy(Object.assign(new Error('no answer in 15 s'), { code: 'TIMEOUT' })));
       req.end(data);
     });
   const client = async () => {
