@@ -45,7 +45,9 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
   }
   const caFile = config.nova.ca_ssl_cert || undefined;
   const app = has('api') ? await buildServer({ store, config, inventory: openstackInventory((s) => store.secret(s), { caFile }) }) : null;
-  const log = (msg: string, extra?: object) => (app ? app.log.info(extra ?? {}, msg) : console.log(msg));
+  // Without the API's logger, the same JSON lines (time, pid, message) on standard output.
+  const log = (msg: string, extra?: object) =>
+    app ? app.log.info(extra ?? {}, msg) : console.log(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, ...extra, msg }));
   const engine = has('sync')
     ? new Engine(store, synchronizerFor(openstackBackend({ caFile })), {
         resyncSeconds: config.observer.resync_seconds,

@@ -6,7 +6,8 @@ export interface Outcome {
   kind: 'read' | 'write';
   status: number | null; // null: no HTTP answer
   error?: string; // the socket error code when there was no answer
-  at: number;
+  at: number; // when the answer (or the error) came
+  ms: number; // how long it took
   id?: number; // the row a write made
 }
 
@@ -48,18 +49,19 @@ export function steadyLoad(o: { port: number; token: string; clients?: number; p
         },
       );
       req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: null, error: e.code ?? e.message }));
-      req.setTimeout(15_000, () => req.destroy(Object.assign(new Error('no answer in 15 s'), { code: 'TIMEOUT' })));
+      req.setTimeout(60_000, () => req.destroy(Object.assign(new Error('no answer in 60 s'), { code: 'TIMEOUT' })));
       req.end(data);
     });
   const client = async () => {
     while (running) {
       const i = n++;
+      const t0 = Date.now();
       if (i % 3 === 2) {
         const r = await call('POST', '/api/core/slices', { name: `${o.prefix}${i}`, site: o.siteId ?? 1 });
-        outcomes.push({ kind: 'write', status: r.status, error: r.error, at: Date.now(), id: r.json?.id });
+        outcomes.push({ kind: 'write', status: r.status, error: r.error, at: Date.now(), ms: Date.now() - t0, id: r.json?.id });
       } else {
         const r = await call('GET', '/api/core/sites?limit=5');
-        outcomes.push({ kind: 'read', status: r.status, error: r.error, at: Date.now() });
+        outcomes.push({ kind: 'read', status: r.status, error: r.error, at: Date.now(), ms: Date.now() - t0 });
       }
     }
   };
