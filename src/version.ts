@@ -1,3 +1,4 @@
-import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import { fromPackageRoot } from './config/package-root.js';
 
-export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
+export const VERSION: string = JSON.parse(fs.readFileSync(fromPackageRoot('package.json'), 'utf8')).version;

@@ -1,5 +1,6 @@
 // Every error leaves as application/problem+json (RFC 9457) with one message per field. Nothing a
 // client sends turns into a 500; an unexpected fault is logged and reported without its details.
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fieldErrors } from '../model/jsonschema.js';
 import { XosError } from '../model/errors.js';
@@ -53,6 +54,11 @@ export function registerProblemHandlers(app: FastifyInstance) {
     }
     if (status === 429) return sendProblem(reply, 429, err.message);
     if (status >= 400 && status < 500) return sendProblem(reply, status, err.message);
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err: loggableError(err) }, 'database unavailable');
+      reply.header('retry-after', '2');
+      return sendProblem(reply, 503, 'the database is unavailable at the moment; try again in a few seconds');
+    }
     request.log.error({ err: loggableError(err) }, 'unexpected error');
     return sendProblem(reply, 500, 'an unexpected error occurred; the server log has the details');
   });

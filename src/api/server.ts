@@ -22,6 +22,7 @@ import { controllerRoutes } from './controller-routes.js';
 import type { ClusterInventory } from '../ops/inventory.js';
 import { VERSION } from '../version.js';
 import { GuessLimit } from '../auth/guess-limit.js';
+import { trustedProxies } from './trusted-proxies.js';
 
 export interface ServerOptions {
   store: Store;
@@ -40,7 +41,9 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
     // One line per request is nginx's job in production; ask for it with log_level = debug.
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.api.log_level) }),
     bodyLimit: config.api.body_limit,
-    trustProxy: config.api.trust_proxy,
+    // X-Forwarded-For is believed only from the proxies named, so that a client cannot choose
+    // the address the login limits count against.
+    trustProxy: trustedProxies(config.api.trusted_proxies) ?? config.api.trust_proxy,
     ajv: {
       // Unknown fields are errors, not silently dropped; query strings are coerced, bodies too
       // for scalar types only ("5" for 5), and every problem is reported at once.

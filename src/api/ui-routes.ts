@@ -3,16 +3,16 @@
 // unknown API route stays a JSON 404. In production nginx serves ui/dist itself (the same rules).
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../config/package-root.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { XosConfig } from '../config/schema.js';
 import { always, jsonResponse } from './contract.js';
 
-export const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
+export const DEFAULT_UI_DIST = fromPackageRoot('ui', 'dist');
 
 // The page may talk only to its own origin; nothing may frame it.
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",

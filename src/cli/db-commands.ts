@@ -4,6 +4,7 @@ import { openStore } from '../api/runtime.js';
 import { generatePassword } from '../auth/passwords.js';
 import { model } from '../model/registry.js';
 import { SYSTEM } from '../store/repository.js';
+import { importSqlToEmbedded } from '../store/import.js';
 
 export async function migrateDb(config: XosConfig) {
   const store = await openStore(config); // opening applies what is missing
@@ -57,4 +58,11 @@ export async function createUser(
   } finally {
     await store.close();
   }
+}
+
+export async function importDb(config: XosConfig, file: string) {
+  if (config.db.url) throw new Error('[db] url is set: restore into PostgreSQL with psql -v ON_ERROR_STOP=1 -f FILE; xos db import fills a new embedded database');
+  const sql = fs.readFileSync(file, 'utf8');
+  await importSqlToEmbedded(config.db.data_dir, sql);
+  console.log(`imported ${file} into the embedded database in ${config.db.data_dir}`);
 }

@@ -1,4 +1,5 @@
-// The `xos` command.
+// The `xos` command. The server and the database code load only for the commands that use them,
+// so that the commands that talk to the API start fast.
 import { Command } from 'commander';
 import { findConfigFile, loadConfig, showConfig } from '../config/load.js';
 import type { XosConfig } from '../config/schema.js';
@@ -7,8 +8,8 @@ import { ApiError, connection } from './client.js';
 import { addLoginCommands } from './login.js';
 import { addObjectCommands } from './objects.js';
 import { addControllerCommands } from './controller-commands.js';
-import { serve } from './serve.js';
-import { createUser, exportDb, migrateDb } from './db-commands.js';
+import { addProcessCommands } from './process-commands.js';
+import { addNginxConfigCommand } from './nginx-command.js';
 
 const program = new Command('xos')
   .version(VERSION)
@@ -18,24 +19,35 @@ const program = new Command('xos')
   .showHelpAfterError();
 
 let cached: XosConfig | undefined;
-const config = (): XosConfig => (cached ??= loadConfig({ file: findConfigFile(program.opts().config, process.env) }));
+const configFile = () => findConfigFile(program.opts().config, process.env);
+const readConfig = (): XosConfig => loadConfig({ file: configFile() });
+const config = (): XosConfig => (cached ??= readConfig());
 const conn = () => connection({ url: program.opts().url, port: config().api.port });
 
 program
   .command('serve')
-  .description('Run XOS: the API and the web UI (and, with an OpenStack backend, the synchronizer)')
+  .description('Run XOS in the foreground: the API and web UI, the synchronizer and the operator collectors')
   .option('--port <port>', 'override [api] port')
   .option('--host <host>', 'override [api] host')
-  .action(async (o) => serve(config(), o));
+  .option('--roles <roles>', 'override [server] roles: all, or some of api, sync, ops')
+  .option('--workers <n>', 'override [server] workers: API processes sharing the port (PostgreSQL only)')
+  .action(async (o) => (await import('./serve.js')).serve(readConfig, configFile(), o));
+
+addProcessCommands(program, config, configFile);
+addNginxConfigCommand(program, config);
 
 const db = program.command('db').description('Database maintenance');
 db.command('migrate')
   .description('Apply the schema migrations (serve does this too)')
-  .action(async () => migrateDb(config()));
+  .action(async () => (await import('./db-commands.js')).migrateDb(config()));
 db.command('export')
   .description('Write the whole database as SQL that restores into PostgreSQL (psql -f)')
   .option('-o, --output <file>', 'file to write (default: standard output)')
-  .action(async (o) => exportDb(config(), o.output));
+  .action(async (o) => (await import('./db-commands.js')).exportDb(config(), o.output));
+db.command('import')
+  .description('Load an export (from PostgreSQL or the embedded database) into a new embedded database')
+  .argument('<file>', 'the file `xos db export` wrote')
+  .action(async (file: string) => (await import('./db-commands.js')).importDb(config(), file));
 
 const user = program.command('user').description('User accounts, directly in the database');
 user
@@ -47,7 +59,7 @@ user
   .option('--site <id>', 'home site id (default: the first site)')
   .option('--firstname <name>', 'first name', 'XOS')
   .option('--lastname <name>', 'last name', 'User')
-  .action(async (o) => createUser(config(), o));
+  .action(async (o) => (await import('./db-commands.js')).createUser(config(), o));
 
 const cfg = program.command('config').description('Configuration');
 cfg

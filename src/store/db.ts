@@ -1,7 +1,7 @@
 // One small interface over the two databases XOS runs on: embedded PGlite (a data directory, one
 // process) and PostgreSQL (a pool, any number of processes). Everything above speaks plain SQL.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../config/package-root.js';
 import fs from 'node:fs';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -23,12 +23,13 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   readonly where: string; // for messages: the data directory or the server (without password)
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  // onResume: the listening connection was lost and is back; notices sent meanwhile are lost
+  listen(channel: string, onPayload: (payload: string) => void, onResume?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
 export const CHANGES_CHANNEL = 'xos_changes';
-const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+const migrationsFolder = fromPackageRoot('migrations');
 
 export interface OpenOptions {
   url?: string; // postgres://… selects PostgreSQL; otherwise PGlite in dataDir
@@ -96,8 +97,13 @@ async function upgrading(where: string, run: () => Promise<void>) {
 }
 
 async function openPostgres(url: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A database that does not answer fails a request within seconds (a 503) rather than hanging it.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
+  // A client that is checked out but between queries (inside a transaction) when the server goes
+  // away emits 'error' with no one listening, which would end the process; its pending and next
+  // queries fail instead, and the request that ran them gets a 503.
+  pool.on('connect', (c) => c.on('error', () => {}));
   const client = await pool.connect().catch((e: Error) => {
     throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${e.message}`);
   });
@@ -109,7 +115,7 @@ async function openPostgres(url: string): Promise<Db> {
     await client.query('SELECT pg_advisory_unlock(727001)').catch(() => {});
     client.release();
   }
-  const listeners: pg.Client[] = [];
+  const listeners = new Set<() => Promise<void>>(); // how to stop each LISTEN
   return {
     kind: 'postgres',
     where: redactUrl(url),
@@ -128,20 +134,49 @@ async function openPostgres(url: string): Promise<Db> {
         c.release();
       }
     },
-    listen: async (channel, cb) => {
-      // LISTEN needs a connection of its own that stays open.
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      c.on('notification', (n) => n.channel === channel && cb(n.payload ?? ''));
-      await c.query(`LISTEN ${channel}`);
-      listeners.push(c);
-      return async () => {
-        listeners.splice(listeners.indexOf(c), 1);
-        await c.end().catch(() => {});
+    listen: async (channel, cb, onResume) => {
+      // LISTEN needs a connection of its own that stays open; when it is lost (a restart of the
+      // server) it is made again, with growing pauses, for as long as the listener is wanted.
+      let closed = false;
+      let current: pg.Client;
+      const connect = async () => {
+        const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+        c.on('error', () => {}); // the 'end' that follows starts the reconnection
+        try {
+          await c.connect();
+          c.on('notification', (n) => n.channel === channel && cb(n.payload ?? ''));
+          await c.query(`LISTEN ${channel}`);
+        } catch (e) {
+          await c.end().catch(() => {});
+          throw e;
+        }
+        c.once('end', () => void (closed ? null : reconnect()));
+        return c;
       };
+      const reconnect = async () => {
+        for (let pause = 250; !closed; pause = Math.min(pause * 2, 5_000)) {
+          await new Promise((r) => setTimeout(r, pause));
+          if (closed) return;
+          try {
+            current = await connect();
+            onResume?.();
+            return;
+          } catch {
+            // still down: try again
+          }
+        }
+      };
+      current = await connect();
+      const stop = async () => {
+        closed = true;
+        listeners.delete(stop);
+        await current.end().catch(() => {});
+      };
+      listeners.add(stop);
+      return stop;
     },
     close: async () => {
-      await Promise.all(listeners.map((c) => c.end().catch(() => {})));
+      await Promise.all([...listeners].map((stop) => stop()));
       await pool.end();
     },
   };

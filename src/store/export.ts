@@ -3,12 +3,12 @@
 // to a server without any other tool.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../config/package-root.js';
 import { models } from '../model/registry.js';
 import type { ModelDef } from '../model/types.js';
 import type { Db } from './db.js';
 
-const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+const migrationsFolder = fromPackageRoot('migrations');
 
 function literal(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';

@@ -153,7 +153,9 @@ export class Store {
 
   // Every change notice (of this process and, on PostgreSQL, of every other), until the returned
   // function is called.
-  onChange(listener: (n: ChangeNotice) => void): Promise<() => Promise<void>> {
+  // onResume: the feed was interrupted (the database restarted) and is back; what changed
+  // meanwhile came with no notice, so a listener that must not miss anything looks again.
+  onChange(listener: (n: ChangeNotice) => void, onResume?: () => void): Promise<() => Promise<void>> {
     return this.db.listen(CHANGES_CHANNEL, (payload) => {
       let n: ChangeNotice;
       try {
@@ -162,7 +164,7 @@ export class Store {
         return; // not one of ours
       }
       listener(n);
-    });
+    }, onResume);
   }
 
   // How many migrations the database has had.

@@ -94,12 +94,15 @@ export class Engine {
   async start() {
     this.stopped = false;
     if (this.abort.signal.aborted) this.abort = new AbortController();
-    this.unlisten = await this.store.onChange((n) => {
-      // Our own status writes ('sync') must not wake us, or we would spin.
-      if (n.op === 'sync') return;
-      this.noticed.add(n.model);
-      this.kick();
-    });
+    this.unlisten = await this.store.onChange(
+      (n) => {
+        // Our own status writes ('sync') must not wake us, or we would spin.
+        if (n.op === 'sync') return;
+        this.noticed.add(n.model);
+        this.kick();
+      },
+      () => this.kick(), // the feed was down: a scan finds what changed meanwhile
+    );
     this.timer = setInterval(() => this.kick(), this.opts.tickMs);
     // Leases are short so that a crashed worker's rows come back quickly; a live worker renews
     // the ones it still holds.

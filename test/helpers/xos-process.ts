@@ -33,7 +33,7 @@ export async function serve(env: Record<string, string>, opts: { umask?: string 
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000; // a loaded 2-core machine needs a minute for the first migrations
   while (!/is listening on/.test(out)) {
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`xos serve did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -1,0 +1,97 @@
+// `npm run build` (`node scripts/build.mjs [--if-stale]`): compiles src/ to JavaScript in dist/ (one file per module, the same layout),
+// so that neither the server nor the CLI compiles TypeScript when it starts. Types are checked
+// separately (`npm run typecheck`); this only strips them.
+//
+// ensureBuilt() is what bin/xos calls first: it rebuilds only when a source is newer than the
+// last build (or one was added or removed), which costs a few milliseconds of stat calls.
+// A build is written beside dist/ and swapped in, so a concurrent reader sees an old or a new
+// tree, never half of one.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const src = path.join(root, 'src');
+export const dist = path.join(root, 'dist');
+const stampFile = path.join(dist, '.build-stamp.json');
+
+function sources(dir = src) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+function fingerprint(files) {
+  let newest = 0;
+  for (const f of files) newest = Math.max(newest, fs.statSync(f).mtimeMs);
+  return { files: files.length, newest };
+}
+
+// Why dist/ needs building, or null when it is up to date.
+export function staleReason() {
+  if (!fs.existsSync(src)) return null; // an installation without sources runs what it has
+  let stamp;
+  try {
+    stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
+  } catch {
+    return 'dist/ has not been built';
+  }
+  const now = fingerprint(sources());
+  if (now.files !== stamp.files) return 'source files were added or removed';
+  if (now.newest > stamp.newest) return 'sources changed since the last build';
+  return null;
+}
+
+export async function build() {
+  const files = sources();
+  const before = fingerprint(files);
+  const esbuild = await import('esbuild');
+  const tmp = `${dist}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await esbuild.build({
+      entryPoints: files,
+      outdir: tmp,
+      outbase: src,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+    });
+    fs.writeFileSync(path.join(tmp, '.build-stamp.json'), JSON.stringify(before) + '\n');
+    const old = `${dist}.old-${process.pid}-${Date.now()}`;
+    try {
+      fs.renameSync(dist, old);
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+    }
+    try {
+      fs.renameSync(tmp, dist);
+    } catch (e) {
+      // another process swapped its build in first: the same sources, so keep that one
+      if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+    }
+    fs.rmSync(old, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await esbuild.stop(); // its service process would otherwise live as long as this one
+  }
+  return files.length;
+}
+
+export async function ensureBuilt({ log = (m) => process.stderr.write(m + '\n') } = {}) {
+  const why = staleReason();
+  if (!why) return false;
+  log(`xos: compiling the sources to dist/ (${why})…`);
+  await build();
+  return true;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  if (process.argv.includes('--if-stale') && !staleReason()) process.exit(0);
+  const n = await build();
+  console.log(`built ${n} modules into dist/ in ${Date.now() - started} ms`);
+}
