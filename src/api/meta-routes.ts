@@ -134,7 +134,7 @@ export async function metaRoutes(app: FastifyInstance, opts: { store: Store; ver
       if (!req.principal!.isAdmin) throw new ForbiddenError('only administrators may read the audit log');
       const q = req.query;
       const { items, total } = await store.auditLog({ model: q.model, objectId: q.object_id, limit: q.limit, offset: q.offset });
-      return { items, total, next: null };
+      return { items, total, total_exact: true, next: null };
     },
   });
 
