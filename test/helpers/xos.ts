@@ -103,6 +103,7 @@ export async function startTestServer(
   const ts = await openTestStore(backend, env);
   await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
   const app = await buildTestServer({ ...server, store: ts.store, config: ts.config, logger: false });
+  await app.ready(); // here, not in a test's first request: building the response check takes seconds
   const call: TestServer['call'] = async (who, method, url, body, headers = {}) => {
     const res = await app.inject({
       method: method as 'GET',
