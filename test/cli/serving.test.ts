@@ -50,6 +50,7 @@ for (const backend of backends) {
     after(async () => {
       await cli(['stop']).catch(() => {});
       await dropDb();
+      fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     test('start runs XOS in the background; status shows pid, roles, workers, uptime and version', async () => {
