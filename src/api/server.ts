@@ -18,6 +18,7 @@ import { statsRoutes, type CapacityProvider } from './stats-routes.js';
 import { retryRoutes } from './retry-routes.js';
 import { uiRoutes } from './ui-routes.js';
 import { controllerRoutes } from './controller-routes.js';
+import { opsRoutes } from './ops-routes.js';
 import type { ClusterInventory } from '../ops/inventory.js';
 import { VERSION } from '../version.js';
 import { GuessLimit } from '../auth/guess-limit.js';
@@ -88,6 +89,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
   await app.register(statsRoutes, { store, config, capacity });
+  await app.register(opsRoutes, { store });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(uiRoutes, { config, distDir: uiDistDir }); // the web UI at / (last: its catch-all yields to every route above)
   return app;

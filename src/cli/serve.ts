@@ -7,6 +7,8 @@ import { watchImageDirectory } from '../sync/image-files.js';
 import { openstackBackend } from '../openstack/index.js';
 import { openstackInventory } from '../openstack/inventory.js';
 import { synchronizerFor } from '../sync/backends.js';
+import { openstackProbe } from '../openstack/probe.js';
+import { startCollectors, type Collectors } from '../ops/collectors.js';
 
 export async function serve(config: XosConfig, o: { port?: string; host?: string }) {
   const port = o.port !== undefined ? Number(o.port) : config.api.port;
@@ -41,6 +43,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     closing = true;
     app.log.info(`${signal}: shutting down`);
     stopImages?.();
+    await collectors?.stop();
     await engine?.stop({ graceMs: 10_000 }); // then calls still hanging on a dead cluster are aborted
     await app.close();
     await store.close();
@@ -55,6 +58,10 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
   }
   await engine?.start();
+  // The operator tools' collectors read every cluster's health beside the synchronizer.
+  const collectors: Collectors | null = config.ops.enabled
+    ? startCollectors(store, config, openstackProbe((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }), (m) => app.log.warn(m))
+    : null;
   const stopImages = engine
     ? watchImageDirectory(store, config.observer.images_directory || path.join(path.resolve(config.db.data_dir), 'images'), (m) => app.log.info(m))
     : null;

@@ -1,0 +1,70 @@
+// The operator tools over HTTP: every cluster's health as the collectors last read it
+// (GET /api/ops/clusters, /api/ops/clusters/:id). Administrators see every cluster, deployment
+// admins those of their deployments, others none (403).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Store } from '../store/repository.js';
+import { NotFoundError, ValidationError } from '../model/errors.js';
+import { clusterScope } from '../ops/access.js';
+import { byHealth, clusterView, type ClusterView } from '../ops/cluster-view.js';
+import { problemSchema } from './crud.js';
+
+const problem = { $ref: 'problem#' };
+const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
+
+export interface ClusterFilter {
+  controller?: string; // a controller name
+  deployment?: number;
+}
+
+// The clusters the caller may see that match the filter, problems first.
+export async function visibleClusters(store: Store, p: NonNullable<FastifyRequest['principal']>, f: ClusterFilter = {}): Promise<ClusterView[]> {
+  const scope = clusterScope(p);
+  let deployments = scope.deployments;
+  if (f.deployment !== undefined) deployments = deployments ? deployments.filter((d) => d === f.deployment) : [f.deployment];
+  const rows = await store.clusters.clusters({ deployments, ...(f.controller ? { names: [f.controller] } : {}) });
+  if (f.controller && !rows.length) throw new ValidationError([{ field: 'controller', message: `no controller named "${f.controller}" that you may see` }]);
+  const reports = await store.clusters.reports(rows.map((r) => r.id));
+  const now = Date.now();
+  return rows.map((r) => clusterView(r, reports, now)).sort(byHealth);
+}
+
+export async function opsRoutes(app: FastifyInstance, opts: { store: Store }) {
+  const { store } = opts;
+  if (!app.getSchema('problem')) app.addSchema(problemSchema);
+
+  app.get('/api/ops/clusters', {
+    schema: {
+      tags: ['Operations'],
+      summary: "Every cluster's health as the collectors last read it: services and agents with heartbeat ages, capacity, servers, API latency, collector outcomes",
+      description: 'Problems first. Administrators see every cluster, deployment admins those of their deployments.',
+      querystring: {
+        type: 'object',
+        properties: {
+          controller: { type: 'string', minLength: 1, maxLength: 200, description: 'Only the controller of this name' },
+          deployment: { type: 'integer', minimum: 1, maximum: 2147483647, description: 'Only the controllers of this deployment' },
+        },
+        additionalProperties: false,
+      },
+      response: errors,
+    },
+    handler: async (req: FastifyRequest<{ Querystring: ClusterFilter }>) => {
+      const items = await visibleClusters(store, req.principal!, req.query);
+      return { items, time: new Date().toISOString() };
+    },
+  });
+
+  app.get('/api/ops/clusters/:id', {
+    schema: {
+      tags: ['Operations'],
+      summary: "One cluster's health as the collectors last read it",
+      params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] },
+      response: errors,
+    },
+    handler: async (req: FastifyRequest<{ Params: { id: number } }>) => {
+      const scope = clusterScope(req.principal!);
+      const [row] = await store.clusters.clusters({ ...scope, ids: [req.params.id] });
+      if (!row) throw new NotFoundError(`Controller ${req.params.id}`);
+      return clusterView(row, await store.clusters.reports([row.id]));
+    },
+  });
+}
