@@ -7,6 +7,9 @@ import { NotFoundError, ValidationError } from '../model/errors.js';
 import { clusterScope } from '../ops/access.js';
 import { byHealth, clusterView, type ClusterView } from '../ops/cluster-view.js';
 import { problemSchema } from './crud.js';
+import type { ClusterProbe } from '../ops/cluster-probe.js';
+import type { XosConfig } from '../config/schema.js';
+import { runDoctor } from '../ops/doctor/index.js';
 
 const problem = { $ref: 'problem#' };
 const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
@@ -28,8 +31,14 @@ export async function visibleClusters(store: Store, p: NonNullable<FastifyReques
   return rows.map((r) => clusterView(r, reports, now)).sort(byHealth);
 }
 
-export async function opsRoutes(app: FastifyInstance, opts: { store: Store }) {
-  const { store } = opts;
+export interface OpsRouteOptions {
+  store: Store;
+  config: XosConfig;
+  probe?: ClusterProbe; // lets the doctor read the clusters afresh
+}
+
+export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
+  const { store, config } = opts;
   if (!app.getSchema('problem')) app.addSchema(problemSchema);
 
   app.get('/api/ops/clusters', {
@@ -65,6 +74,39 @@ export async function opsRoutes(app: FastifyInstance, opts: { store: Store }) {
       const [row] = await store.clusters.clusters({ ...scope, ids: [req.params.id] });
       if (!row) throw new NotFoundError(`Controller ${req.params.id}`);
       return clusterView(row, await store.clusters.reports([row.id]));
+    },
+  });
+
+  app.get('/api/ops/doctor', {
+    schema: {
+      tags: ['Operations'],
+      summary: 'Run every check of the doctor and report every finding: code, severity, cluster, object, symptom, cause, remedy, evidence',
+      description:
+        'Reads the clusters afresh (unless cached=true), then checks them, and XOS itself for administrators. ' +
+        'exit_code is 0 when nothing is wrong, 1 with warnings, 2 with a critical finding.',
+      querystring: {
+        type: 'object',
+        properties: {
+          controller: { type: 'string', minLength: 1, maxLength: 200, description: 'Only the controller of this name' },
+          cached: { type: 'boolean', default: false, description: "Use the collectors' last reading instead of reading the clusters now" },
+        },
+        additionalProperties: false,
+      },
+      response: errors,
+    },
+    handler: async (req: FastifyRequest<{ Querystring: { controller?: string; cached?: boolean } }>) => {
+      const p = req.principal!;
+      const scope = clusterScope(p);
+      if (req.query.controller && !(await store.clusters.clusters({ ...scope, names: [req.query.controller] })).length)
+        throw new ValidationError([{ field: 'controller', message: `no controller named "${req.query.controller}" that you may see` }]);
+      return runDoctor(store, {
+        ...scope,
+        controller: req.query.controller,
+        probe: req.query.cached ? undefined : opts.probe,
+        timeoutMs: config.ops.timeout * 1000,
+        intervalS: config.ops.interval,
+        xos: p.isAdmin && !req.query.controller,
+      });
     },
   });
 }

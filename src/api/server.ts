@@ -20,6 +20,7 @@ import { uiRoutes } from './ui-routes.js';
 import { controllerRoutes } from './controller-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import type { ClusterInventory } from '../ops/inventory.js';
+import type { ClusterProbe } from '../ops/cluster-probe.js';
 import { VERSION } from '../version.js';
 import { GuessLimit } from '../auth/guess-limit.js';
 
@@ -31,10 +32,11 @@ export interface ServerOptions {
   uiDistDir?: string; // the built web UI (default ui/dist)
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
   inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
+  probe?: ClusterProbe; // reads a cluster's health for the operator tools (the doctor reads afresh with it)
   eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
 }
 
-export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, probe, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level, ...(logStream ? { stream: logStream } : {}) } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -89,7 +91,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
   await app.register(statsRoutes, { store, config, capacity });
-  await app.register(opsRoutes, { store });
+  await app.register(opsRoutes, { store, config, probe });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(uiRoutes, { config, distDir: uiDistDir }); // the web UI at / (last: its catch-all yields to every route above)
   return app;

@@ -8,6 +8,7 @@ import { addLoginCommands } from './login.js';
 import { addObjectCommands } from './objects.js';
 import { addControllerCommands } from './controller-commands.js';
 import { serve } from './serve.js';
+import { addDoctorCommand } from './doctor-command.js';
 import { createUser, exportDb, migrateDb } from './db-commands.js';
 
 const program = new Command('xos')
@@ -60,6 +61,7 @@ cfg
 addLoginCommands(program, conn);
 addObjectCommands(program, conn);
 addControllerCommands(program, conn);
+addDoctorCommand(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {

@@ -26,7 +26,8 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     );
   else if (admin) console.log(`First start: created the administrator ${admin.email} (password from XOS_ADMIN_PASSWORD)`);
   const inventory = openstackInventory((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }); // for controller imports
-  const app = await buildServer({ store, config, inventory });
+  const probe = openstackProbe((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }); // the operator tools' view of the clusters
+  const app = await buildServer({ store, config, inventory, probe });
   // The synchronizer runs in the same process unless [observer] enabled = False (then run it
   // elsewhere, or not at all).
   const engine = config.observer.enabled
@@ -60,7 +61,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
   await engine?.start();
   // The operator tools' collectors read every cluster's health beside the synchronizer.
   const collectors: Collectors | null = config.ops.enabled
-    ? startCollectors(store, config, openstackProbe((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }), (m) => app.log.warn(m))
+    ? startCollectors(store, config, probe, (m) => app.log.warn(m))
     : null;
   const stopImages = engine
     ? watchImageDirectory(store, config.observer.images_directory || path.join(path.resolve(config.db.data_dir), 'images'), (m) => app.log.info(m))

@@ -141,6 +141,12 @@ export function openstackProbe(secret: (stored: unknown) => string | null, opts:
         if (s.status === 'ERROR' && errors.length < 200) errors.push(fault);
         if (s.status === 'BUILD' && building.length < 200) building.push(fault);
       }
+      // Lists may leave the fault out: the few servers in ERROR are read one by one for it.
+      await Promise.all(
+        errors.filter((f) => !f.fault).slice(0, 20).map(async (f) => {
+          f.fault = (await c.compute.servers.get(f.id, { signal }).catch(() => null))?.fault?.message ?? null;
+        }),
+      );
       return { total, by_status, errors, building };
     },
     networks: async (c, signal) => {
@@ -171,7 +177,7 @@ export function openstackProbe(secret: (stored: unknown) => string | null, opts:
         time('compute', limit1('compute', 'flavors/detail')),
         time('network', limit1('network', 'networks', 'v2.0')),
         time('image', limit1('image', 'images', 'v2')),
-        time('placement', () => c.session.request({ type: 'placement' }, { path: 'resource_classes', signal })),
+        time('placement', () => c.placement.listResourceProviders({ name: 'xos-latency-probe' }, { signal })),
       ]);
       // Nothing answered: the cluster is unreachable, not slow.
       if (!all.some((l) => l.ok)) throw new ProbeError({ ...failures[0], message: `no service API answered: ${failures[0].message}` });

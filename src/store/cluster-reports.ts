@@ -57,6 +57,24 @@ export interface ErrorRow {
   last_sync: string | null;
 }
 
+export interface InstanceRow {
+  id: number;
+  name: string | null;
+  host: string | null; // the Node it is pinned to
+  controller: number | null;
+  backend_code: number;
+  backend_status: string | null;
+  instance_uuid: string | null;
+  public_ip: boolean; // it has an address on a network of a public, untranslated template
+}
+
+export interface TemplateUse {
+  id: number;
+  name: string;
+  shared_network_name: string;
+  networks: number; // live Networks made from it
+}
+
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
 
 export class ClusterReports {
@@ -136,5 +154,31 @@ export class ClusterReports {
       });
     const rows = await this.q<ErrorRow>(join(parts, ' UNION ALL '));
     return rows.map((r) => ({ ...r, id: Number(r.id), controller: r.controller == null ? null : Number(r.controller), last_sync: iso(r.last_sync) }));
+  }
+
+  // Instances (at most `limit`) with the controller they run on: their node's site deployment, or
+  // their slice's site in their deployment.
+  async instances(o: { inError?: boolean; limit?: number } = {}): Promise<InstanceRow[]> {
+    const rows = await this.q<InstanceRow>(
+      sql`SELECT t.id, t.name, nd.name AS host, sd.controller, t.backend_code, t.backend_status, t.instance_uuid,
+                 EXISTS (SELECT 1 FROM ports p JOIN networks n ON n.id = p.network JOIN network_templates nt ON nt.id = n.template
+                          WHERE p.instance = t.id AND p.deleted = false AND nt.visibility = 'public' AND nt.translation = 'none')
+                 OR EXISTS (SELECT 1 FROM address_allocations a WHERE a.instance = t.id AND a.network IS NULL AND a.deleted = false) AS public_ip
+            FROM instances t JOIN slices s ON s.id = t.slice LEFT JOIN nodes nd ON nd.id = t.node
+            LEFT JOIN site_deployments sd ON sd.deleted = false
+             AND CASE WHEN nd.id IS NOT NULL THEN sd.id = nd.site_deployment ELSE sd.site = s.site AND sd.deployment = t.deployment END
+           WHERE t.deleted = false ${o.inError ? raw('AND t.backend_code = 2') : raw('')}
+           ORDER BY t.id LIMIT ${o.limit ?? 10000}`,
+    );
+    return rows.map((r) => ({ ...r, id: Number(r.id), controller: r.controller == null ? null : Number(r.controller), backend_code: Number(r.backend_code), public_ip: Boolean(r.public_ip) }));
+  }
+
+  // Templates that attach to a network the cluster must already have, and how many Networks use each.
+  async sharedTemplates(): Promise<TemplateUse[]> {
+    const rows = await this.q<TemplateUse>(
+      sql`SELECT nt.id, nt.name, nt.shared_network_name, (SELECT count(*)::int FROM networks n WHERE n.template = nt.id AND n.deleted = false) AS networks
+            FROM network_templates nt WHERE nt.deleted = false AND coalesce(nt.shared_network_name, '') <> '' ORDER BY nt.id`,
+    );
+    return rows.map((r) => ({ ...r, id: Number(r.id), networks: Number(r.networks) }));
   }
 }

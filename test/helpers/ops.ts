@@ -1,14 +1,16 @@
 // The operator tools' test world: an XOS test server, fake clouds registered as controllers
 // (each in a deployment of its own), and the OpenStack probe that the collectors use.
 import assert from 'node:assert/strict';
-import { ADMIN, startTestServer, type TestServer } from './xos.js';
+import type { FastifyInstance } from 'fastify';
+import { ADMIN, basic, startTestServer, type Reply, type TestServer, type Who } from './xos.js';
+import { buildServer } from '../../src/api/server.js';
 import { FakeCloud, type FakeCloudOptions } from '../fake-cloud/index.js';
 import { openstackProbe } from '../../src/openstack/probe.js';
 import { pollClusters } from '../../src/ops/collectors.js';
 import type { ClusterProbe } from '../../src/ops/cluster-probe.js';
 
 export interface OpsWorld {
-  s: TestServer;
+  s: TestServer; // its call() goes to a server with the probe wired in (the doctor reads afresh)
   probe: ClusterProbe;
   clouds: Map<string, FakeCloud>;
   ids: Record<string, number>;
@@ -20,7 +22,23 @@ export interface OpsWorld {
 
 export async function opsWorld(): Promise<OpsWorld> {
   const s = await startTestServer('pglite');
-  const probe = openstackProbe((x) => s.store.secret(x));
+  const probe = openstackProbe((x) => s.store.secret(x), { timeoutMs: 15_000 });
+  const app: FastifyInstance = await buildServer({ store: s.store, config: s.config, logger: false, probe });
+  s.call = async (who: Who, method: string, url: string, body?: unknown): Promise<Reply> => {
+    const res = await app.inject({
+      method: method as 'GET',
+      url,
+      payload: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(who ? { authorization: basic(who) } : {}) },
+    });
+    let parsed: unknown;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      parsed = res.body;
+    }
+    return { status: res.statusCode, body: parsed, headers: res.headers };
+  };
   const clouds = new Map<string, FakeCloud>();
   const ids: Record<string, number> = {};
   const make = async (plural: string, body: Record<string, unknown>) => {
@@ -60,6 +78,7 @@ export async function opsWorld(): Promise<OpsWorld> {
     poll: () => pollClusters(s.store, probe, { timeoutMs: 15_000 }),
     async close() {
       for (const c of clouds.values()) await c.close();
+      await app.close();
       await s.close();
     },
   };
