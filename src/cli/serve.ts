@@ -9,6 +9,7 @@ import { openstackInventory } from '../openstack/inventory.js';
 import { synchronizerFor } from '../sync/backends.js';
 import { openstackProbe } from '../openstack/probe.js';
 import { startCollectors, type Collectors } from '../ops/collectors.js';
+import { XosMetrics } from '../ops/metrics.js';
 
 export async function serve(config: XosConfig, o: { port?: string; host?: string }) {
   const port = o.port !== undefined ? Number(o.port) : config.api.port;
@@ -27,7 +28,8 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
   else if (admin) console.log(`First start: created the administrator ${admin.email} (password from XOS_ADMIN_PASSWORD)`);
   const inventory = openstackInventory((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }); // for controller imports
   const probe = openstackProbe((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }); // the operator tools' view of the clusters
-  const app = await buildServer({ store, config, inventory, probe });
+  const metrics = new XosMetrics();
+  const app = await buildServer({ store, config, inventory, probe, metrics });
   // The synchronizer runs in the same process unless [observer] enabled = False (then run it
   // elsewhere, or not at all).
   const engine = config.observer.enabled
@@ -36,6 +38,7 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
         perController: config.observer.workers,
         backoff: { disabled: config.observer.backoff_disabled },
         log: (msg, extra) => app.log.info(extra ?? {}, msg),
+        observe: (model, outcome, seconds) => metrics.observeReconcile(model, outcome, seconds),
       })
     : null;
   let closing = false;
