@@ -3,7 +3,7 @@
 // admins those of their deployments, others none (403).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Store } from '../store/repository.js';
-import { NotFoundError, ValidationError } from '../model/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../model/errors.js';
 import { clusterScope } from '../ops/access.js';
 import { byHealth, clusterView, type ClusterView } from '../ops/cluster-view.js';
 import { problemSchema } from './crud.js';
@@ -58,7 +58,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
     },
     handler: async (req: FastifyRequest<{ Querystring: ClusterFilter }>) => {
       const items = await visibleClusters(store, req.principal!, req.query);
-      return { items, time: new Date().toISOString() };
+      return { items, nagios_url: config.nagios.url || null, time: new Date().toISOString() };
     },
   });
 
@@ -74,6 +74,18 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
       const [row] = await store.clusters.clusters({ ...scope, ids: [req.params.id] });
       if (!row) throw new NotFoundError(`Controller ${req.params.id}`);
       return clusterView(row, await store.clusters.reports([row.id]));
+    },
+  });
+
+  app.get('/api/ops/backlog', {
+    schema: {
+      tags: ['Operations'],
+      summary: "The synchronizer's backlog per model: objects pending, the oldest pending, objects in error (administrators)",
+      response: errors,
+    },
+    handler: async (req: FastifyRequest) => {
+      if (!req.principal!.isAdmin) throw new ForbiddenError("only administrators may read the synchronizer's backlog");
+      return { items: await store.clusters.backlog(), time: new Date().toISOString() };
     },
   });
 

@@ -9,6 +9,7 @@ import { addObjectCommands } from './objects.js';
 import { addControllerCommands } from './controller-commands.js';
 import { serve } from './serve.js';
 import { addDoctorCommand } from './doctor-command.js';
+import { addCheckCommands } from './check-commands.js';
 import { createUser, exportDb, migrateDb } from './db-commands.js';
 
 const program = new Command('xos')
@@ -16,7 +17,10 @@ const program = new Command('xos')
   .description('XOS: the control plane of a multi-site OpenStack cloud')
   .option('-c, --config <file>', 'xos_config file (default: $XOS_CONFIG, else ./xos_config if present)')
   .option('--url <url>', 'XOS API to talk to (default: $XOS_URL, the saved login, else http://127.0.0.1:<api port>)')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Options of `xos` itself come before the command: `xos check -c 90` is the check's critical
+  // threshold (the Nagios convention), not --config.
+  .enablePositionalOptions();
 
 let cached: XosConfig | undefined;
 const config = (): XosConfig => (cached ??= loadConfig({ file: findConfigFile(program.opts().config, process.env) }));
@@ -62,6 +66,7 @@ addLoginCommands(program, conn);
 addObjectCommands(program, conn);
 addControllerCommands(program, conn);
 addDoctorCommand(program, conn);
+addCheckCommands(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {

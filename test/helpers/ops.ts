@@ -17,6 +17,7 @@ export interface OpsWorld {
   make: (plural: string, body: Record<string, unknown>) => Promise<number>;
   addCluster: (name: string, o?: FakeCloudOptions & { natNet?: boolean }) => Promise<{ cloud: FakeCloud; ctl: number; dep: number }>;
   poll: () => ReturnType<typeof pollClusters>;
+  listen: () => Promise<string>; // the server over HTTP (for the command line), its URL
   close: () => Promise<void>;
 }
 
@@ -75,6 +76,11 @@ export async function opsWorld(): Promise<OpsWorld> {
       return { cloud, ctl, dep };
     },
     // Generous: the machine running the tests may be busy; a dead cluster is made to fail at once.
+    listen: async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const a = app.server.address();
+      return `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    },
     poll: () => pollClusters(s.store, probe, { timeoutMs: 15_000 }),
     async close() {
       for (const c of clouds.values()) await c.close();
