@@ -19,7 +19,11 @@ import { statsRoutes, type CapacityProvider } from './stats-routes.js';
 import { retryRoutes } from './retry-routes.js';
 import { uiRoutes } from './ui-routes.js';
 import { controllerRoutes } from './controller-routes.js';
+import { opsRoutes } from './ops-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
+import { XosMetrics } from '../ops/metrics.js';
 import type { ClusterInventory } from '../ops/inventory.js';
+import type { ClusterProbe } from '../ops/cluster-probe.js';
 import { VERSION } from '../version.js';
 import { GuessLimit } from '../auth/guess-limit.js';
 import { trustedProxies } from './trusted-proxies.js';
@@ -32,10 +36,12 @@ export interface ServerOptions {
   uiDistDir?: string; // the built web UI (default ui/dist)
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
   inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
+  probe?: ClusterProbe; // reads a cluster's health for the operator tools (the doctor reads afresh with it)
+  metrics?: XosMetrics; // shared with the synchronizer of the same process (its reconcile durations)
   eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
 }
 
-export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, probe, metrics, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level, ...(logStream ? { stream: logStream } : {}) } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -83,6 +89,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   // One budget of wrong passwords for HTTP Basic and the login form alike.
   const guesses = new GuessLimit({ max: config.api.login_attempts_per_minute, windowMs: 60_000 });
   await app.register(authn, { store, guesses });
+  await app.register(metricsRoutes, { store, config, metrics: metrics ?? new XosMetrics() });
   await app.register(metaRoutes, { store, version: VERSION });
   await app.register(authRoutes, {
     store,
@@ -95,6 +102,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
   await app.register(statsRoutes, { store, config, capacity });
+  await app.register(opsRoutes, { store, config, probe });
   app.get(
     '/api/openapi.json',
     {

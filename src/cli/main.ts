@@ -10,13 +10,18 @@ import { addObjectCommands } from './objects.js';
 import { addControllerCommands } from './controller-commands.js';
 import { addProcessCommands } from './process-commands.js';
 import { addNginxConfigCommand } from './nginx-command.js';
+import { addDoctorCommand } from './doctor-command.js';
+import { addCheckCommands } from './check-commands.js';
 
 const program = new Command('xos')
   .version(VERSION)
   .description('XOS: the control plane of a multi-site OpenStack cloud')
   .option('-c, --config <file>', 'xos_config file (default: $XOS_CONFIG, else ./xos_config if present)')
   .option('--url <url>', 'XOS API to talk to (default: $XOS_URL, the saved login, else http://127.0.0.1:<api port>)')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Options of `xos` itself come before the command: `xos check -c 90` is the check's critical
+  // threshold (the Nagios convention), not --config.
+  .enablePositionalOptions();
 
 let cached: XosConfig | undefined;
 const configFile = () => findConfigFile(program.opts().config, process.env);
@@ -72,6 +77,8 @@ cfg
 addLoginCommands(program, conn);
 addObjectCommands(program, conn);
 addControllerCommands(program, conn);
+addDoctorCommand(program, conn);
+addCheckCommands(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {

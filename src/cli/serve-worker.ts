@@ -12,6 +12,8 @@ import { watchImageDirectory } from '../sync/image-files.js';
 import { openstackBackend } from '../openstack/index.js';
 import { openstackInventory } from '../openstack/inventory.js';
 import { synchronizerFor } from '../sync/backends.js';
+import { openstackProbe } from '../openstack/probe.js';
+import { XosMetrics } from '../ops/metrics.js';
 import type { Role } from './roles.js';
 import { startOpsRole } from './ops-role.js';
 import type { ToWorker, FromWorker } from './serve-messages.js';
@@ -44,7 +46,12 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
     else if (admin) console.log(`First start: created the administrator ${admin.email} (password from XOS_ADMIN_PASSWORD)`);
   }
   const caFile = config.nova.ca_ssl_cert || undefined;
-  const app = has('api') ? await buildServer({ store, config, inventory: openstackInventory((s) => store.secret(s), { caFile }) }) : null;
+  // The operator tools' view of the clusters: the doctor reads afresh with it, the collectors poll with it.
+  const probe = openstackProbe((s) => store.secret(s), { caFile });
+  const metrics = new XosMetrics(); // this process's request and reconcile durations; the rest is read from the store
+  const app = has('api')
+    ? await buildServer({ store, config, inventory: openstackInventory((s) => store.secret(s), { caFile }), probe, metrics })
+    : null;
   // Without the API's logger, the same JSON lines (time, pid, message) on standard output.
   const log = (msg: string, extra?: object) =>
     app ? app.log.info(extra ?? {}, msg) : console.log(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, ...extra, msg }));
@@ -54,6 +61,7 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
         perController: config.observer.workers,
         backoff: { disabled: config.observer.backoff_disabled },
         log: (msg, extra) => log(msg, extra),
+        observe: (model, outcome, seconds) => metrics.observeReconcile(model, outcome, seconds),
       })
     : null;
 
@@ -63,7 +71,7 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
   const stopImages = engine
     ? watchImageDirectory(store, config.observer.images_directory || path.join(path.resolve(config.db.data_dir), 'images'), (m) => log(m))
     : null;
-  const stopOps = has('ops') ? await startOpsRole({ store, config, log }) : null;
+  const stopOps = has('ops') ? await startOpsRole({ store, config, log, probe }) : null;
 
   let draining: Promise<void> | null = null;
   const drain = () =>

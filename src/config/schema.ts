@@ -45,6 +45,15 @@ export const configSchema = {
   nova: {
     ca_ssl_cert: { type: 'string', default: '', help: 'CA file trusted for every controller (in addition to its own bundle)' },
   },
+  ops: {
+    enabled: { type: 'bool', default: true, help: "Run the operator tools' cluster collectors inside `xos serve`" },
+    interval: { type: 'int', default: 60, min: 5, max: 86400, help: 'Seconds between two reads of every cluster by the collectors' },
+    timeout: { type: 'int', default: 10, min: 1, max: 600, help: 'Seconds each cluster API call may take before it counts as failed' },
+    metrics_token: { type: 'string', default: '', secret: true, help: 'Bearer token that may read GET /metrics besides administrators (empty: administrators only)' },
+  },
+  nagios: {
+    url: { type: 'string', default: '', help: "The Nagios web view; the web UI's operator page links it when set" },
+  },
   security: {
     secret_key: { type: 'string', default: '', secret: true, help: 'Key (64 hex characters) that encrypts cluster credentials' },
     secret_key_file: { type: 'string', default: '', help: 'File holding that key (default <data_dir>/secret.key, created on first start)' },

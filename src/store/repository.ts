@@ -15,6 +15,7 @@ import { SyncState } from './sync-state.js';
 import { Addresses } from './addresses.js';
 import { Accounts } from './accounts.js';
 import { Stats } from './stats.js';
+import { ClusterReports } from './cluster-reports.js';
 import { exportSql } from './export.js';
 import { afterCursor, cappedCount, decodeCursor, encodeCursor, estimateQuery, EXACT_TOTAL_CAP, keysetDirection, planRows } from './list-page.js';
 
@@ -87,6 +88,7 @@ export class Store {
   readonly addresses: Addresses;
   readonly accounts: Accounts;
   readonly stats: Stats;
+  readonly clusters: ClusterReports;
 
   constructor(
     private readonly db: Db,
@@ -97,6 +99,7 @@ export class Store {
     this.addresses = new Addresses(core);
     this.accounts = new Accounts(db, () => this.told('credentials'));
     this.stats = new Stats(db);
+    this.clusters = new ClusterReports(db);
   }
 
   // ---- this process's writes -----------------------------------------------------------------

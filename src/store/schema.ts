@@ -12,6 +12,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -153,5 +154,29 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_object_idx').on(t.model, t.object_id), index('audit_log_at_idx').on(t.at)],
 );
 
-export const schema = { ...tables, sessions, apiTokens, auditLog };
+// What the operator tools' collectors last read from each cluster, one row per controller and
+// collector: the last good data (kept while the collector fails, so a failing cluster still
+// shows what it had) and how the last attempt went.
+export const clusterReports = pgTable(
+  'cluster_reports',
+  {
+    controller: integer('controller')
+      .notNull()
+      .references((): AnyPgColumn => tables.Controller.id, { onDelete: 'cascade' }),
+    collector: varchar('collector', { length: 32 }).notNull(),
+    data: jsonb('data'),
+    ok: boolean('ok').notNull(),
+    attempted: timestamp('attempted', { withTimezone: true, mode: 'string' }).notNull(),
+    last_success: timestamp('last_success', { withTimezone: true, mode: 'string' }),
+    last_error: text('last_error'),
+    last_error_kind: varchar('last_error_kind', { length: 32 }),
+    last_error_at: timestamp('last_error_at', { withTimezone: true, mode: 'string' }),
+    error_detail: jsonb('error_detail'),
+    duration_ms: integer('duration_ms').notNull(),
+    requests: integer('requests').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.controller, t.collector] })],
+);
+
+export const schema = { ...tables, sessions, apiTokens, auditLog, clusterReports };
 export default schema;

@@ -25,6 +25,7 @@ export interface EngineOptions {
   backoff?: Partial<Backoff>;
   owner?: string;
   log?: (msg: string, extra?: Row) => void;
+  observe?: (model: string, outcome: string, seconds: number) => void; // after every reconcile (metrics)
 }
 
 interface Lane {
@@ -53,7 +54,7 @@ export class Engine {
   readonly owner: string;
   private readonly routes: Route[];
   private readonly lanes = new Map<string, Lane>();
-  private readonly opts: Required<Omit<EngineOptions, 'backoff' | 'owner' | 'log'>> & { backoff: Backoff };
+  private readonly opts: Required<Omit<EngineOptions, 'backoff' | 'owner' | 'log' | 'observe'>> & { backoff: Backoff } & Pick<EngineOptions, 'observe'>;
   private readonly log: (msg: string, extra?: Row) => void;
   private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -86,6 +87,7 @@ export class Engine {
       resyncSeconds: opts.resyncSeconds ?? 600,
       backoff: { baseSeconds: 5, capSeconds: 900, disabled: false, ...opts.backoff },
       cacheEntries: opts.cacheEntries ?? 10_000,
+      observe: opts.observe,
     };
     this.cache = boundedCache(this.opts.cacheEntries);
   }
@@ -332,6 +334,7 @@ export class Engine {
           ? { kind: 'error', message: e.message, reason: e.reason, requestId: e.requestId, terminal: e.terminal }
           : { kind: 'error', message: `internal error: ${(e as Error).message}`, reason: 'transient' };
     }
+    this.opts.observe?.(m.name, outcome.kind, (Date.now() - t0) / 1000);
     this.log(`${m.name} ${row.id} ${row.deleted ? 'remove' : 'reconcile'}: ${outcome.kind}`, {
       ms: Date.now() - t0,
       ...(outcome.kind === 'error' ? { message: outcome.message } : {}),

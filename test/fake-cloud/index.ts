@@ -19,6 +19,7 @@ import { Keystone } from './keystone.js';
 import { Nova, type BootPlan } from './nova.js';
 import { Neutron } from './neutron.js';
 import { Glance } from './glance.js';
+import { Placement } from './placement.js';
 
 export type { BootPlan } from './nova.js';
 export { PF, PF_RANGES, DEFAULT_EXTENSIONS } from './neutron.js';
@@ -28,7 +29,7 @@ export interface FakeCloudOptions {
   adminPassword?: string;
   adminProject?: string;
   domain?: string; // the admin's domain ("Default", or one made for it)
-  catalog?: string[]; // service types the catalog lists (default: identity, compute, network, image)
+  catalog?: string[]; // service types the catalog lists (default: identity, compute, network, image, placement)
   nova?: { minVersion?: string; maxVersion?: string; boot?: BootPlan; hosts?: string[] };
   neutron?: { extensions?: string[] };
 }
@@ -79,6 +80,9 @@ export class FakeCloud {
   readonly nova: Nova;
   readonly neutron: Neutron;
   readonly glance: Glance;
+  readonly placement: Placement;
+  // Catalog URLs that differ from where the fake serves the service (an address XOS cannot reach).
+  readonly catalogUrls: Record<string, string> = {};
   readonly requests: LoggedRequest[] = [];
   readonly adminUser: string;
   readonly adminPassword: string;
@@ -96,7 +100,7 @@ export class FakeCloud {
     this.adminPassword = o.adminPassword ?? `fake-${uuid()}`;
     this.adminProject = o.adminProject ?? 'admin';
     this.domain = o.domain ?? 'Default';
-    this.catalogTypes = o.catalog ?? ['identity', 'compute', 'network', 'image'];
+    this.catalogTypes = o.catalog ?? ['identity', 'compute', 'network', 'image', 'placement'];
     this.keystone = new Keystone(
       { baseUrl: () => this.url, catalogTypes: () => this.catalogTypes, endpointOf: (t) => this.endpointOf(t) },
       { adminUser: this.adminUser, adminPassword: this.adminPassword, adminProject: this.adminProject, domain: this.domain },
@@ -105,7 +109,14 @@ export class FakeCloud {
     this.neutron = new Neutron(adminProject, o.neutron);
     this.glance = new Glance(adminProject);
     this.nova = new Nova(this.keystone, this.neutron, this.glance, o.nova);
-    this.services = [this.keystone, this.nova, this.neutron, this.glance];
+    this.placement = new Placement(this.nova);
+    this.services = [this.keystone, this.nova, this.neutron, this.glance, this.placement];
+    // The agents of a Linux bridge deployment: one L2 agent per compute host, and the network
+    // node's DHCP, metadata and L3 agents.
+    for (const s of this.nova.services.filter((x) => x.binary === 'nova-compute')) this.neutron.addAgent('Linux bridge agent', 'neutron-linuxbridge-agent', s.host);
+    this.neutron.addAgent('DHCP agent', 'neutron-dhcp-agent', 'controller');
+    this.neutron.addAgent('Metadata agent', 'neutron-metadata-agent', 'controller');
+    this.neutron.addAgent('L3 agent', 'neutron-l3-agent', 'controller');
   }
 
   static async start(o: FakeCloudOptions = {}): Promise<FakeCloud> {
@@ -122,6 +133,7 @@ export class FakeCloud {
     return `${this.url}/identity/v3`;
   }
   endpointOf(type: string) {
+    if (this.catalogUrls[type]) return this.catalogUrls[type];
     const s = this.services.find((x) => x.type === type);
     return s ? `${this.url}${s.prefix}${type === 'identity' ? '/v3/' : ''}` : `${this.url}/${type}`;
   }

@@ -100,6 +100,18 @@ export const ROUTER_INTERFACE = 'network:router_interface';
 const LIST_KEYS_IGNORED = new Set(['limit', 'marker', 'fields', 'sort_key', 'sort_dir']);
 const mac = () => `fa:16:3e:${[0, 0, 0].map(() => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join(':')}`;
 
+export interface Agent {
+  id: string;
+  agent_type: string;
+  binary: string;
+  host: string;
+  availability_zone: string | null;
+  alive: boolean;
+  admin_state_up: boolean;
+  heartbeat_timestamp: string;
+  topic: string;
+}
+
 export class Neutron implements Service {
   readonly type = 'network';
   readonly prefix = '/network';
@@ -110,6 +122,7 @@ export class Neutron implements Service {
   readonly floatingIps = new Map<string, FloatingIp>();
   readonly portForwardings = new Map<string, PortForwarding>();
   extensions: string[];
+  readonly agents: Agent[] = [];
   private readonly router = new Router();
 
   constructor(
@@ -131,6 +144,20 @@ export class Neutron implements Service {
   }
 
   // ---- state, for tests and for the fake Nova ---------------------------------------------------
+
+  addAgent(agent_type: string, binary: string, host: string): Agent {
+    const a: Agent = { id: uuid(), agent_type, binary, host, availability_zone: binary.includes('dhcp') || binary.includes('l3') ? 'nova' : null, alive: true, admin_state_up: true, heartbeat_timestamp: stamp().replace('T', ' ').replace('Z', ''), topic: 'N/A' };
+    this.agents.push(a);
+    return a;
+  }
+  // An agent whose process stopped `ageS` seconds ago.
+  killAgent(binary: string, host?: string, ageS = 120): Agent {
+    const a = this.agents.find((x) => x.binary === binary && (!host || x.host === host));
+    if (!a) throw new Error(`no agent ${binary}${host ? ` on ${host}` : ''}`);
+    a.alive = false;
+    a.heartbeat_timestamp = stamp(Date.now() - ageS * 1000).replace('T', ' ').replace('Z', '');
+    return a;
+  }
 
   addNetwork(n: Partial<Network> & { name: string }): Network {
     const project = n.project_id ?? this.adminProject();
@@ -285,6 +312,7 @@ export class Neutron implements Service {
     );
 
     // networks
+    r.on('GET', v('/agents'), (req) => json(200, { agents: filter(this.agents, req.query) }));
     r.on('GET', v('/networks'), (req) => json(200, { networks: filter([...this.networks.values()], req.query) }));
     r.on('GET', v('/networks/:id'), (_q, p) => json(200, { network: need(this.networks, p.id, 'Network', 'NetworkNotFound') }));
     r.on('POST', v('/networks'), (req) => {

@@ -63,6 +63,9 @@ export interface Flavor {
   disk: number;
 }
 
+// What every fake compute host offers.
+export const HOST_CAPACITY = { VCPU: 8, MEMORY_MB: 16384, DISK_GB: 100 };
+
 const cmp = (a: string, b: string) => {
   const [x1, y1] = a.split('.').map(Number);
   const [x2, y2] = b.split('.').map(Number);
@@ -107,6 +110,33 @@ export class Nova implements Service {
   }
   host(name: string) {
     return this.services.find((s) => s.binary === 'nova-compute' && s.host === name);
+  }
+  // A service whose process stopped `ageS` seconds ago: its heartbeat stays there, Nova shows it down.
+  stopService(host: string, ageS = 120, binary = 'nova-compute'): ComputeService {
+    const s = this.services.find((x) => x.binary === binary && x.host === host);
+    if (!s) throw new Error(`no ${binary} on ${host}`);
+    s.state = 'down';
+    s.updated_at = stamp(Date.now() - ageS * 1000);
+    return s;
+  }
+  startService(host: string, binary = 'nova-compute'): void {
+    const s = this.services.find((x) => x.binary === binary && x.host === host);
+    if (!s) throw new Error(`no ${binary} on ${host}`);
+    s.state = 'up';
+    s.updated_at = stamp();
+  }
+  // What a compute host's servers take, by Placement's resource classes.
+  usageOf(host: string): { VCPU: number; MEMORY_MB: number; DISK_GB: number } {
+    const u = { VCPU: 0, MEMORY_MB: 0, DISK_GB: 0 };
+    for (const s of this.servers.values()) {
+      if (s.host !== host || s.deletedReads !== undefined || s.status === 'ERROR') continue;
+      const f = this.flavors.get(s.flavor.id);
+      if (!f) continue;
+      u.VCPU += f.vcpus;
+      u.MEMORY_MB += f.ram;
+      u.DISK_GB += f.disk;
+    }
+    return u;
   }
 
   // A server made behind XOS's back (or by a worker that died before it wrote the id down).
@@ -399,6 +429,32 @@ export class Nova implements Service {
       return json(202);
     });
 
+    // Held at 2.87 by XOS's client: the capacity fields are still there.
+    r.on('GET', '/os-hypervisors/detail', () =>
+      json(200, {
+        hypervisors: this.services
+          .filter((s) => s.binary === 'nova-compute')
+          .map((s, i) => {
+            const u = this.usageOf(s.host);
+            return {
+              id: i + 1,
+              hypervisor_hostname: s.host,
+              hypervisor_type: 'fake',
+              state: s.state,
+              status: s.status,
+              host_ip: '127.0.0.1',
+              service: { id: s.id, host: s.host, disabled_reason: s.disabled_reason },
+              vcpus: HOST_CAPACITY.VCPU,
+              vcpus_used: u.VCPU,
+              memory_mb: HOST_CAPACITY.MEMORY_MB,
+              memory_mb_used: u.MEMORY_MB,
+              local_gb: HOST_CAPACITY.DISK_GB,
+              local_gb_used: u.DISK_GB,
+              running_vms: [...this.servers.values()].filter((x) => x.host === s.host && x.deletedReads === undefined).length,
+            };
+          }),
+      }),
+    );
     r.on('GET', '/os-services', (req) =>
       json(200, { services: this.services.filter((s) => (!req.query.has('binary') || req.query.get('binary') === s.binary) && (!req.query.has('host') || req.query.get('host') === s.host)) }),
     );

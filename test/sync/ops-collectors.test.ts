@@ -1,0 +1,114 @@
+// The cluster collectors against fake clouds: what they store for a healthy cluster, a compute
+// service and an agent that stopped, a cluster that cannot be reached (kept, shown failing, with
+// its last data), and the cost of one poll in requests.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ADMIN } from '../helpers/xos.js';
+import { opsWorld, type OpsWorld } from '../helpers/ops.js';
+import { COLLECTORS } from '../../src/ops/cluster-probe.js';
+import { startCollectors } from '../../src/ops/collectors.js';
+
+describe('cluster collectors', () => {
+  let w: OpsWorld;
+  before(async () => {
+    w = await opsWorld();
+    await w.addCluster('east');
+    await w.addCluster('west', { nova: { hosts: ['w1', 'w2', 'w3'] } });
+  });
+  after(() => w.close());
+
+  test('a healthy cluster: services, agents, capacity, servers, networks and latencies', async () => {
+    const east = w.clouds.get('east')!;
+    east.nova.addServer({ name: 'vm1', project: east.keystone.admin.project.id, host: 'compute1', flavor: '2', status: 'ACTIVE' });
+    const runs = await w.poll();
+    assert.equal(runs.length, 2 * COLLECTORS.length);
+    assert.deepEqual(runs.filter((r) => !r.ok), []);
+    const r = await w.s.call(ADMIN, 'GET', `/api/ops/clusters/${w.ids.east}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const v = r.body;
+    assert.equal(v.health, 'ok', JSON.stringify(v.problems));
+    assert.deepEqual(v.services.map((s: { binary: string; host: string }) => `${s.binary}@${s.host}`).sort(), ['nova-compute@compute1', 'nova-compute@compute2', 'nova-conductor@controller', 'nova-scheduler@controller']);
+    for (const s of v.services) assert.ok(s.heartbeat_age_s >= 0 && s.heartbeat_age_s < 30, `heartbeat age ${s.heartbeat_age_s}`);
+    assert.equal(v.agents.length, 5);
+    assert.ok(v.agents.every((a: { alive: boolean }) => a.alive));
+    assert.equal(v.hypervisors.length, 2);
+    // Placement: 2 hosts × 8 VCPU at 16:1; the server's m1.small takes 1 VCPU, 2048 MB, 20 GB.
+    assert.deepEqual(
+      { total: v.capacity.VCPU.total, usable: v.capacity.VCPU.usable, used: v.capacity.VCPU.used },
+      { total: 16, usable: 256, used: 1 },
+    );
+    assert.equal(v.capacity.MEMORY_MB.used, 2048);
+    assert.equal(v.capacity.MEMORY_MB.usable, Math.floor((16384 - 512) * 1.5) * 2);
+    assert.deepEqual(v.servers, { total: 1, by_status: { ACTIVE: 1 } });
+    assert.deepEqual(v.networks.shared, ['nat-net']);
+    assert.deepEqual(v.latency.map((l: { service: string; ok: boolean }) => `${l.service}:${l.ok}`).sort(), ['compute:true', 'identity:true', 'image:true', 'network:true', 'placement:true']);
+    for (const k of COLLECTORS) {
+      assert.equal(v.collectors[k].ok, true, k);
+      assert.ok(v.collectors[k].requests >= 1, `${k} made requests`);
+      assert.ok(v.collectors[k].last_success);
+    }
+  });
+
+  test('a stopped nova-compute and a dead agent are shown with their heartbeat age, problems first', async () => {
+    const west = w.clouds.get('west')!;
+    west.nova.stopService('w2', 200);
+    west.neutron.killAgent('neutron-dhcp-agent', 'controller', 90);
+    await w.poll();
+    const r = await w.s.call(ADMIN, 'GET', '/api/ops/clusters');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.items.map((c: { name: string }) => c.name), ['west', 'east'], 'the cluster with problems comes first');
+    const v = r.body.items[0];
+    assert.equal(v.health, 'critical');
+    const w2 = v.services.find((s: { host: string }) => s.host === 'w2');
+    assert.equal(w2.state, 'down');
+    assert.ok(w2.heartbeat_age_s >= 200 && w2.heartbeat_age_s < 260, `age ${w2.heartbeat_age_s}`);
+    assert.match(v.problems[0].text, /nova-compute on w2 is down \(last heartbeat \d+ s ago\)/);
+    assert.ok(v.problems.some((p: { text: string }) => /DHCP agent on controller is dead/.test(p.text)));
+    west.nova.startService('w2');
+    west.neutron.agents.find((a) => a.binary === 'neutron-dhcp-agent')!.alive = true;
+  });
+
+  test('an unreachable cluster is shown failing with its error and its last data, not dropped', async () => {
+    const east = w.clouds.get('east')!;
+    east.fail('* /**', { drop: true }); // every service: the host is gone
+    try {
+      const runs = await w.poll();
+      const eastRuns = runs.filter((x) => x.controller === w.ids.east);
+      assert.ok(eastRuns.length && eastRuns.every((x) => !x.ok), JSON.stringify(eastRuns));
+      const r = await w.s.call(ADMIN, 'GET', '/api/ops/clusters');
+      const v = r.body.items.find((c: { name: string }) => c.name === 'east');
+      assert.ok(v, 'still listed');
+      assert.equal(v.health, 'critical');
+      assert.equal(v.collectors.services.ok, false);
+      assert.ok(v.collectors.services.last_success, 'the last success is kept');
+      assert.match(v.collectors.services.last_error, /Nova|Keystone/);
+      assert.equal(v.services.length, 4, 'the last data read is kept');
+      assert.match(v.problems[0].text, /unreachable|failing/);
+      const west = r.body.items.find((c: { name: string }) => c.name === 'west');
+      assert.equal(west.health, 'ok', 'the other cluster is read as before');
+    } finally {
+      east.heal();
+    }
+  });
+
+  test('a token is kept across polls: a poll costs its reads, not a login', async () => {
+    await w.poll();
+    const east = w.clouds.get('east')!;
+    const mark = east.mark();
+    const runs = await w.poll();
+    const logins = east.since(mark, 'POST /identity/v3/auth/tokens').length;
+    assert.equal(logins, 0);
+    const perPoll = runs.filter((x) => x.controller === w.ids.east).reduce((n, x) => n + x.requests, 0);
+    assert.equal(perPoll, east.since(mark).length, 'the requests counted are those the cloud saw');
+  });
+
+  test('startCollectors polls at once and stops cleanly', async () => {
+    const before = (await w.s.store.clusters.reports([w.ids.east])).find((x) => x.collector === 'services')!.attempted;
+    await new Promise((r) => setTimeout(r, 10));
+    const c = startCollectors(w.s.store, { ops: { interval: 3600, timeout: 2, enabled: true, metrics_token: '' } }, w.probe);
+    await c.pollNow();
+    await c.stop();
+    const after = (await w.s.store.clusters.reports([w.ids.east])).find((x) => x.collector === 'services')!.attempted;
+    assert.ok(Date.parse(after) > Date.parse(before));
+  });
+});
