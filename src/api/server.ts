@@ -18,6 +18,8 @@ import { statsRoutes, type CapacityProvider } from './stats-routes.js';
 import { retryRoutes } from './retry-routes.js';
 import { uiRoutes } from './ui-routes.js';
 import { controllerRoutes } from './controller-routes.js';
+import { instanceRoutes } from './instance-routes.js';
+import type { InstanceConsoles } from '../ops/instance-console.js';
 import type { ClusterInventory } from '../ops/inventory.js';
 import { VERSION } from '../version.js';
 import { GuessLimit } from '../auth/guess-limit.js';
@@ -31,9 +33,10 @@ export interface ServerOptions {
   capacity?: CapacityProvider; // cluster capacity for the dashboard, from the operator tools
   inventory?: ClusterInventory; // reads a cluster for POST /api/core/controllers/:id/import (501 without)
   eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
+  consoles?: InstanceConsoles; // reaches instance consoles and logs on their clusters (501 without)
 }
 
-export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, eventsRecheckMs }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, eventsRecheckMs, consoles }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level, ...(logStream ? { stream: logStream } : {}) } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -87,6 +90,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   await app.register(eventRoutes, { store, recheckMs: eventsRecheckMs });
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
+  await app.register(instanceRoutes, { store, consoles });
   await app.register(statsRoutes, { store, config, capacity });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(uiRoutes, { config, distDir: uiDistDir }); // the web UI at / (last: its catch-all yields to every route above)

@@ -6,6 +6,7 @@ import { Engine } from '../sync/engine.js';
 import { watchImageDirectory } from '../sync/image-files.js';
 import { openstackBackend } from '../openstack/index.js';
 import { openstackInventory } from '../openstack/inventory.js';
+import { openstackConsoles } from '../openstack/consoles.js';
 import { synchronizerFor } from '../sync/backends.js';
 
 export async function serve(config: XosConfig, o: { port?: string; host?: string }) {
@@ -24,7 +25,8 @@ export async function serve(config: XosConfig, o: { port?: string; host?: string
     );
   else if (admin) console.log(`First start: created the administrator ${admin.email} (password from XOS_ADMIN_PASSWORD)`);
   const inventory = openstackInventory((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }); // for controller imports
-  const app = await buildServer({ store, config, inventory });
+  const consoles = openstackConsoles((s) => store.secret(s), { caFile: config.nova.ca_ssl_cert || undefined }); // instance consoles and logs
+  const app = await buildServer({ store, config, inventory, consoles });
   // The synchronizer runs in the same process unless [observer] enabled = False (then run it
   // elsewhere, or not at all).
   const engine = config.observer.enabled

@@ -15,6 +15,7 @@ import { SyncState } from './sync-state.js';
 import { Addresses } from './addresses.js';
 import { Accounts } from './accounts.js';
 import { Stats } from './stats.js';
+import { Requests } from './requests.js';
 import { exportSql } from './export.js';
 
 import { SYSTEM, type Actor } from './actor.js';
@@ -78,6 +79,7 @@ export class Store {
   readonly addresses: Addresses;
   readonly accounts: Accounts;
   readonly stats: Stats;
+  readonly requests: Requests;
 
   constructor(
     private readonly db: Db,
@@ -88,6 +90,7 @@ export class Store {
     this.addresses = new Addresses(core);
     this.accounts = new Accounts(db);
     this.stats = new Stats(db);
+    this.requests = new Requests(core);
   }
 
   // A store over the database these options name (migrated to the current schema).

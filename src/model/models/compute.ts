@@ -96,6 +96,15 @@ export const Instance = defineModel({
     instance_id: backendId('Hypervisor instance name'),
     instance_uuid: backendId('Server id'),
     ip: { type: 'ip', nullable: true, readOnly: true, help: 'The instance\'s first address' },
+    power: { type: 'enum', choices: ['on', 'off'], default: 'on', help: 'Desired power state: the synchronizer starts or stops the server to match' },
+    power_state: { type: 'string', maxLength: 32, nullable: true, readOnly: true, help: "The server's power state as Nova last reported it (running, shutdown, ...)" },
+    task_state: { type: 'string', maxLength: 64, nullable: true, readOnly: true, help: 'What Nova is doing to the server (powering-off, rebooting, ...); empty when idle' },
+    // Reboots are requests, not state: each POST .../reboot counts one, the synchronizer carries
+    // out those it has not yet done and records how many it did.
+    reboot_requests: { type: 'integer', default: 0, readOnly: true, help: 'Reboots asked for (POST /api/core/instances/<id>/reboot)' },
+    reboot_type: { type: 'enum', choices: ['soft', 'hard'], nullable: true, readOnly: true, help: 'The kind of the last reboot asked for' },
+    reboots_done: { type: 'integer', default: 0, readOnly: true, help: 'Reboots the synchronizer carried out' },
+    last_reboot: { type: 'datetime', nullable: true, readOnly: true, help: 'When the synchronizer last rebooted the server' },
   },
   read: { kind: 'slice', path: 'slice' },
   write: { kind: 'slice', path: 'slice' },
@@ -110,6 +119,6 @@ export const Instance = defineModel({
       ? [{ field: 'node', message: `node ${node!.name} is not in deployment ${v.deployment}` }]
       : [];
   },
-  listFields: ['id', 'name', 'slice', 'deployment', 'node', 'image', 'flavor', 'ip', 'backend_status'],
+  listFields: ['id', 'name', 'slice', 'deployment', 'node', 'image', 'flavor', 'ip', 'power_state', 'backend_status'],
   searchFields: ['name', 'instance_name'],
 });
