@@ -7,6 +7,7 @@ import { ApiError, connection } from './client.js';
 import { addLoginCommands } from './login.js';
 import { addObjectCommands } from './objects.js';
 import { addControllerCommands } from './controller-commands.js';
+import { addInstanceCommands } from './instance-commands.js';
 import { serve } from './serve.js';
 import { createUser, exportDb, migrateDb } from './db-commands.js';
 
@@ -60,6 +61,7 @@ cfg
 addLoginCommands(program, conn);
 addObjectCommands(program, conn);
 addControllerCommands(program, conn);
+addInstanceCommands(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {

@@ -35,6 +35,7 @@ export const configSchema = {
   },
   nova: {
     ca_ssl_cert: { type: 'string', default: '', help: 'CA file trusted for every controller (in addition to its own bundle)' },
+    default_flavor: { type: 'string', default: '', help: "Flavor (by name) of an instance created without one, when its slice has no default_flavor" },
   },
   security: {
     secret_key: { type: 'string', default: '', secret: true, help: 'Key (64 hex characters) that encrypts cluster credentials' },

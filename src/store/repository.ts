@@ -3,7 +3,7 @@
 // `updated` and `version`, records an audit entry and emits a change notice.
 import { checkInput } from '../model/jsonschema.js';
 import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model/registry.js';
-import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
+import type { FieldError, ModelContext, ModelDef, Row, Settings } from '../model/types.js';
 import type { Rows } from '../model/rows.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { NUL_MESSAGE } from '../model/nul.js';
@@ -68,6 +68,7 @@ export interface ChangeNotice {
 export interface StoreOptions {
   secrets: SecretBox;
   hashPassword: (plain: string) => Promise<string>;
+  settings?: Partial<Settings>; // site-wide defaults that models fill fields from
 }
 
 const T = raw('t');
@@ -188,6 +189,16 @@ export class Store {
         );
         return n;
       },
+      findOne: async (name, where) => {
+        const m = modelNamed(name);
+        const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
+        const [row] = await this.run<Rows[typeof name]>(
+          q,
+          sql`SELECT * FROM ${ident(m.table)} WHERE deleted = false${conds.length ? sql` AND ${join(conds, ' AND ')}` : raw('')} ORDER BY id LIMIT 1`,
+        );
+        return row ?? null;
+      },
+      settings: { defaultFlavor: this.opts.settings?.defaultFlavor ?? null },
     };
   }
 
@@ -444,7 +455,8 @@ export class Store {
     const errors: FieldError[] = [];
     for (const [f, d] of Object.entries(m.fields)) {
       const v = values[f];
-      if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f)))) errors.push({ field: f, message: 'is required' });
+      if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f))))
+        errors.push({ field: f, message: d.defaultFrom && !before ? `is required: give one, or set ${d.defaultFrom}` : 'is required' });
       if (d.type === 'ref' && v != null && (!before || before[f] !== v)) {
         const target = modelNamed(d.ref!);
         if (!(await this.visibleRow(tx, target, Number(v), o.visible))) errors.push({ field: f, message: `${target.name} ${v} does not exist` });

@@ -3,6 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import net from 'node:net';
 import path from 'node:path';
+import { scaled } from './wait.js';
 
 export const xos = path.resolve('bin/xos');
 export const run = promisify(execFile);
@@ -33,7 +34,7 @@ export async function serve(env: Record<string, string>, opts: { umask?: string 
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + scaled(60_000); // a first start migrates a new database: slow on a loaded machine
   while (!/is listening on/.test(out)) {
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`xos serve did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));

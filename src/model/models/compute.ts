@@ -1,6 +1,6 @@
 import { backendId, baseFields, name, ref, syncFields } from '../common.js';
 import { defineModel } from '../define.js';
-import type { FieldError } from '../types.js';
+import type { FieldError, Row } from '../types.js';
 
 export const Image = defineModel({
   name: 'Image',
@@ -87,8 +87,8 @@ export const Instance = defineModel({
     slice: ref('Slice', { required: true, createOnly: true, onDelete: 'cascade' }),
     deployment: ref('Deployment', { required: true, createOnly: true }),
     node: ref('Node', { nullable: true, createOnly: true, onDelete: 'set_null', help: 'Pin to this compute host' }),
-    image: ref('Image', { required: true }),
-    flavor: ref('Flavor', { required: true }),
+    image: ref('Image', { required: true, defaultFrom: "the slice's default_image" }),
+    flavor: ref('Flavor', { required: true, defaultFrom: "the slice's default_flavor or [nova] default_flavor" }),
     creator: ref('User', { nullable: true, adminOnly: true, onDelete: 'set_null', help: 'Set to the caller on create' }),
     number_cores: { type: 'integer', default: 0, min: 0, max: 1024 },
     user_data: { type: 'text', maxLength: 65536, nullable: true, help: 'Replaces the generated cloud-config' },
@@ -109,6 +109,21 @@ export const Instance = defineModel({
   read: { kind: 'slice', path: 'slice' },
   write: { kind: 'slice', path: 'slice' },
   deploymentAcl: 'deployment',
+  // Left out on create: the slice's default image and flavor, else the configured default flavor.
+  derive: async (v, ctx): Promise<Row> => {
+    if (v.image != null && v.flavor != null) return {};
+    const slice = v.slice != null ? await ctx.get('Slice', v.slice) : null;
+    const out: Row = {};
+    if (v.image == null && slice?.default_image != null) out.image = slice.default_image;
+    if (v.flavor == null) {
+      if (slice?.default_flavor != null) out.flavor = slice.default_flavor;
+      else if (ctx.settings.defaultFlavor) {
+        const f = await ctx.findOne('Flavor', { name: ctx.settings.defaultFlavor });
+        if (f) out.flavor = f.id;
+      }
+    }
+    return out;
+  },
   // The return type is stated: inferring it would make this definition's type depend on the row
   // types, which are derived from it.
   validate: async (v, _before, ctx): Promise<FieldError[]> => {
