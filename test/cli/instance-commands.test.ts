@@ -42,7 +42,7 @@ describe('xos instance commands', () => {
     const nat = cloud.neutron.addNetwork({ name: 'nat-net', shared: true });
     cloud.neutron.addSubnet({ network_id: nat.id, cidr: '172.16.0.0/22', name: 'nat-subnet' });
     const dataDir = path.join(tmp, 'data');
-    server = await serve({ XOS_DATA_DIR: dataDir, XOS_ADMIN_PASSWORD: PASSWORD, XOS_OBSERVER_BACKOFF_DISABLED: 'true' });
+    server = await serve({ XOS_DATA_DIR: dataDir, XOS_ADMIN_PASSWORD: PASSWORD });
     env = { XOS_API_PORT: String(server.port), XOS_CLI_HOME: path.join(tmp, 'cli'), XOS_USER: 'admin@example.com', XOS_PASSWORD: PASSWORD };
     const ctl = await api('POST', '/api/core/controllers', {
       name: 'fake', deployment: 1, auth_url: cloud.authUrl, admin_user: cloud.adminUser, admin_password: cloud.adminPassword, admin_tenant: cloud.adminProject, domain: cloud.domain,
@@ -58,7 +58,7 @@ describe('xos instance commands', () => {
     await until(async () => `instance ${inst} in sync (${(await row()).backend_status})`, async () => {
       const r = await row();
       return r.backend_code === 1 && r.power_state === 'running' && r;
-    }, { ms: 90_000 });
+    }, { ms: 180_000 });
   });
   after(async () => {
     if (server && server.proc.exitCode === null) await server.stop();

@@ -36,7 +36,10 @@ export async function serve(env: Record<string, string>, opts: { umask?: string 
   proc.stderr!.on('data', (d) => (out += d));
   const deadline = Date.now() + scaled(60_000); // a first start migrates a new database: slow on a loaded machine
   while (!/is listening on/.test(out)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`xos serve did not start:\n${out}`);
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL'); // not left running when its test gives up on it
+      throw new Error(`xos serve did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

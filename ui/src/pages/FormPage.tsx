@@ -77,7 +77,10 @@ function ModelForm({ model, row }: { model: ModelInfo; row: Row | null }) {
       if (r.error) local.push({ field: name, message: r.error });
       else if (r.value !== undefined) body[name] = r.value;
     }
-    if (!row) for (const [name, f] of fields) if (f.required && !f.defaultFrom && !(name in body) && f.type !== 'boolean') local.push({ field: name, message: 'is required' });
+    if (!row)
+      for (const [name, f] of fields)
+        if (f.required && !f.defaultFrom && (!(name in body) || body[name] === null) && f.type !== 'boolean' && !local.some((l) => l.field === name))
+          local.push({ field: name, message: 'is required' });
     setProblem(null);
     if (local.length) {
       setErrors(local);

@@ -272,6 +272,7 @@ export function SliceTenant({ slice }: { slice: RowOf<'slices'> }) {
             No site can host instances for this slice yet: connect its site to a deployment (a <Link to="/sitedeployments/new">site deployment</Link>) or add nodes.
           </p>
         ) : (
+          <div className="table-wrap">
           <table className="table alloc">
             <caption className="sr-only">Instances of this slice per site and deployment</caption>
             <thead>
@@ -326,6 +327,7 @@ export function SliceTenant({ slice }: { slice: RowOf<'slices'> }) {
               })}
             </tbody>
           </table>
+          </div>
         )}
         {hiddenSds > 0 && <p className="muted small">{hiddenSds} more site deployments have no nodes and are not shown.</p>}
         {!readOnly && rows.length > 0 && (
