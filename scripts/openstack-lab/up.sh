@@ -80,6 +80,7 @@ keystone $LAB_PORT_KEYSTONE
 glance-api $LAB_PORT_GLANCE
 placement-api $LAB_PORT_PLACEMENT
 nova-api $LAB_PORT_NOVA
+nova-novncproxy $LAB_PORT_NOVNC
 neutron-server $LAB_PORT_NEUTRON
 EOF
   [ -z "$busy" ] || fail "ports already in use by something else:$busy; pick another OSLAB_PORT_OFFSET"
@@ -129,6 +130,7 @@ wait_jobs
 step "database schemas up to date"
 
 # 3. everything else, then wait until the APIs answer
+restart_stale_computes
 mapfile -t rest < <(all_services | grep -vxE 'mariadb|epmd|rabbitmq|memcached|keystone')
 start_services "${rest[@]}"
 step "APIs answer: glance :$LAB_PORT_GLANCE placement :$LAB_PORT_PLACEMENT nova :$LAB_PORT_NOVA neutron :$LAB_PORT_NEUTRON"

@@ -13,7 +13,10 @@ export async function openStore(config: XosConfig, opts: { memory?: boolean } = 
   const dataDir = path.resolve(config.db.data_dir);
   const key = resolveSecretKey({ key: config.security.secret_key, keyFile: config.security.secret_key_file, dataDir });
   const secrets = secretBox(key);
-  const store = await Store.open({ url: config.db.url || undefined, dataDir, memory: opts.memory }, { secrets, hashPassword });
+  const store = await Store.open(
+    { url: config.db.url || undefined, dataDir, memory: opts.memory },
+    { secrets, hashPassword, settings: { defaultFlavor: config.nova.default_flavor || null } },
+  );
   try {
     await seed(store);
   } catch (e) {

@@ -12,6 +12,7 @@ import { addProcessCommands } from './process-commands.js';
 import { addNginxConfigCommand } from './nginx-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCheckCommands } from './check-commands.js';
+import { addInstanceCommands } from './instance-commands.js';
 
 const program = new Command('xos')
   .version(VERSION)
@@ -79,6 +80,7 @@ addObjectCommands(program, conn);
 addControllerCommands(program, conn);
 addDoctorCommand(program, conn);
 addCheckCommands(program, conn);
+addInstanceCommands(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {

@@ -44,6 +44,7 @@ export const configSchema = {
   },
   nova: {
     ca_ssl_cert: { type: 'string', default: '', help: 'CA file trusted for every controller (in addition to its own bundle)' },
+    default_flavor: { type: 'string', default: '', help: "Flavor (by name) of an instance created without one, when its slice has no default_flavor" },
   },
   ops: {
     enabled: { type: 'bool', default: true, help: "Run the operator tools' cluster collectors inside `xos serve`" },

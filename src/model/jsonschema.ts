@@ -106,7 +106,7 @@ export function inputSchema(m: ModelDef, mode: 'create' | 'update'): Schema {
     delete s.default; // defaults are applied by the store, not by the validator
     properties[f] = { ...s, 'x-no-nul': true };
   }
-  const required = mode === 'create' ? writableFields(m, mode).filter(([, d]) => d.required).map(([f]) => f) : [];
+  const required = mode === 'create' ? writableFields(m, mode).filter(([, d]) => d.required && !d.defaultFrom).map(([f]) => f) : [];
   return {
     type: 'object',
     additionalProperties: false,

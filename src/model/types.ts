@@ -52,6 +52,9 @@ export interface FieldDef {
   // receives a secret that was meant for the old one.
   boundTo?: readonly string[];
   index?: boolean; // worth an index: frequently filtered
+  // A required field that a create may leave out: the model's derive fills it from what this
+  // names, and the error for a row that still lacks it says which default to set.
+  defaultFrom?: string;
 }
 
 // Who may see rows of a model (for callers who are not root admins).
@@ -83,6 +86,14 @@ export type Row = Record<string, unknown>;
 export interface ModelContext {
   get<M extends ModelName>(model: M, id: number): Promise<Rows[M] | null>;
   count<M extends ModelName>(model: M, where: Partial<Rows[M]>, except?: number): Promise<number>;
+  // The first live row with these values, if any.
+  findOne<M extends ModelName>(model: M, where: Partial<Rows[M]>): Promise<Rows[M] | null>;
+  // Site-wide defaults from the configuration ([nova] default_flavor: a flavor's name).
+  settings: Settings;
+}
+
+export interface Settings {
+  defaultFlavor: string | null;
 }
 
 export type NavGroup = 'Infrastructure' | 'Tenancy' | 'Compute' | 'Networking' | 'Controllers';

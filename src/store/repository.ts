@@ -3,7 +3,7 @@
 // `updated` and `version`, records an audit entry and emits a change notice.
 import { checkInput } from '../model/jsonschema.js';
 import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model/registry.js';
-import type { FieldError, ModelContext, ModelDef, Row } from '../model/types.js';
+import type { FieldError, ModelContext, ModelDef, Row, Settings } from '../model/types.js';
 import type { Rows } from '../model/rows.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { NUL_MESSAGE } from '../model/nul.js';
@@ -16,6 +16,7 @@ import { Addresses } from './addresses.js';
 import { Accounts } from './accounts.js';
 import { Stats } from './stats.js';
 import { ClusterReports } from './cluster-reports.js';
+import { Requests } from './requests.js';
 import { exportSql } from './export.js';
 import { afterCursor, cappedCount, decodeCursor, encodeCursor, estimateQuery, EXACT_TOTAL_CAP, keysetDirection, planRows } from './list-page.js';
 
@@ -77,6 +78,7 @@ export interface ChangeNotice {
 export interface StoreOptions {
   secrets: SecretBox;
   hashPassword: (plain: string) => Promise<string>;
+  settings?: Partial<Settings>; // site-wide defaults that models fill fields from
 }
 
 const T = raw('t');
@@ -89,6 +91,7 @@ export class Store {
   readonly accounts: Accounts;
   readonly stats: Stats;
   readonly clusters: ClusterReports;
+  readonly requests: Requests;
 
   constructor(
     private readonly db: Db,
@@ -100,6 +103,7 @@ export class Store {
     this.accounts = new Accounts(db, () => this.told('credentials'));
     this.stats = new Stats(db);
     this.clusters = new ClusterReports(db);
+    this.requests = new Requests(core);
   }
 
   // ---- this process's writes -----------------------------------------------------------------
@@ -233,6 +237,16 @@ export class Store {
         );
         return n;
       },
+      findOne: async (name, where) => {
+        const m = modelNamed(name);
+        const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
+        const [row] = await this.run<Rows[typeof name]>(
+          q,
+          sql`SELECT * FROM ${ident(m.table)} WHERE deleted = false${conds.length ? sql` AND ${join(conds, ' AND ')}` : raw('')} ORDER BY id LIMIT 1`,
+        );
+        return row ?? null;
+      },
+      settings: { defaultFlavor: this.opts.settings?.defaultFlavor ?? null },
     };
   }
 
@@ -518,7 +532,7 @@ export class Store {
     const refs: { field: string; target: ModelDef; id: number }[] = [];
     for (const [f, d] of Object.entries(m.fields)) {
       const v = values[f];
-      if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f)))) errors.push({ field: f, message: 'is required' });
+      if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f)))) errors.push({ field: f, message: d.defaultFrom && !before ? `is required: give one, or set ${d.defaultFrom}` : 'is required' });
       if (d.type === 'ref' && v != null && (!before || before[f] !== v)) refs.push({ field: f, target: modelNamed(d.ref!), id: Number(v) });
     }
     const found = await this.referencedRows(tx, refs, o.visible);

@@ -2,7 +2,9 @@
 // name regex, all_tenants and project filters; metadata; BUILD → ACTIVE after a number of reads
 // or milliseconds; ERROR with a fault; ports made on Neutron for the networks asked for),
 // flavors, quota sets (the instances quota is enforced) and os-services (a host that is down or
-// disabled gets no servers; with none left, a boot fails with "No valid host").
+// disabled gets no servers; with none left, a boot fails with "No valid host"), server actions
+// (os-stop, os-start, reboot, os-getConsoleOutput, refused in the states where Nova refuses them)
+// and remote consoles (microversion 2.6+), answering what Nova's fake driver answers.
 import { HttpError, Router, json, stamp, truthy, uuid, type FakeReply, type FakeRequest, type Service } from './http.js';
 import type { Keystone } from './keystone.js';
 import type { Glance } from './glance.js';
@@ -31,6 +33,9 @@ export interface Server {
   plan: BootPlan;
   portsMade: string[]; // ports Nova made (and deletes with the server); given ones stay
   deletedReads?: number; // reads left before a deleted server disappears
+  power: number; // Nova's power state: 1 running, 4 shutdown
+  reboots: { type: string }[];
+  actionReads?: number; // reads left before the action under way (task_state) ends
 }
 
 // How a server's boot goes: ACTIVE after `polls` reads of it (0: at the first read after the
@@ -84,6 +89,9 @@ export class Nova implements Service {
   boot: BootPlan; // for every server without a plan of its own
   readonly nextBoots: BootPlan[] = []; // taken in turn by the next creates
   deleteReads = 0; // reads a deleted server still answers (as DELETED / task_state deleting)
+  actionReads = 0; // reads a server still shows an action (powering-off, rebooting...) as its task
+  consoleOutput = 'FAKE CONSOLE OUTPUT\nANOTHER\nLAST LINE'; // what the fake driver's console says
+  consoleBase = 'http://127.0.0.1:6080/vnc_auto.html'; // [vnc] novncproxy_base_url
   private seq = 0;
   private readonly router = new Router();
 
@@ -152,7 +160,7 @@ export class Nova implements Service {
       plan: { polls: 0 },
     });
     for (const n of s.networks ?? []) server.portsMade.push(this.neutron.addPort({ network_id: n, project_id: s.project, device_id: server.id, device_owner: 'compute:nova' }).id);
-    if (s.status) server.status = s.status;
+    if (s.status) Object.assign(server, { status: s.status, task_state: null, power: s.status === 'ACTIVE' ? 1 : s.status === 'SHUTOFF' ? 4 : 0 });
     return server;
   }
 
@@ -218,6 +226,8 @@ export class Nova implements Service {
       reads: 0,
       plan: o.plan,
       portsMade: [],
+      power: 0,
+      reboots: [],
     };
     if (!o.host) {
       server.status = 'ERROR';
@@ -241,7 +251,23 @@ export class Nova implements Service {
     if (p.error) {
       s.status = 'ERROR';
       s.fault = { code: 500, message: p.error, created: stamp() };
-    } else s.status = 'ACTIVE';
+    } else {
+      s.status = 'ACTIVE';
+      s.power = 1;
+    }
+  }
+
+  // An action's task ends after `actionReads` reads; then the server is in its new state.
+  private settle(s: Server) {
+    if (!s.task_state || s.status === 'BUILD' || s.deletedReads !== undefined) return;
+    if ((s.actionReads ?? 0) > 0) {
+      s.actionReads!--;
+      return;
+    }
+    if (s.task_state === 'powering-off') Object.assign(s, { status: 'SHUTOFF', power: 4 });
+    else if (s.task_state === 'powering-on' || s.task_state.startsWith('reboot')) Object.assign(s, { status: 'ACTIVE', power: 1 });
+    s.task_state = null;
+    s.updated = stamp();
   }
 
   // A deleted server answers a few more reads, as Nova does while it tears it down.
@@ -257,6 +283,7 @@ export class Nova implements Service {
       return s;
     }
     this.advance(s);
+    this.settle(s);
     return s;
   }
 
@@ -287,8 +314,8 @@ export class Nova implements Service {
       'OS-EXT-SRV-ATTR:hypervisor_hostname': s.host,
       'OS-EXT-SRV-ATTR:instance_name': s.instance_name,
       'OS-EXT-STS:task_state': s.task_state,
-      'OS-EXT-STS:vm_state': s.status.toLowerCase(),
-      'OS-EXT-STS:power_state': s.status === 'ACTIVE' ? 1 : 0,
+      'OS-EXT-STS:vm_state': s.status === 'SHUTOFF' ? 'stopped' : s.status.toLowerCase(),
+      'OS-EXT-STS:power_state': s.power,
       // The fault comes with the single server only, as XOS's reconciler expects.
       ...(withFault && s.fault ? { fault: s.fault } : {}),
       links: [],
@@ -384,6 +411,53 @@ export class Nova implements Service {
     return out;
   }
 
+  // A server the token may act on (404 otherwise, as Nova says).
+  private visible(req: FakeRequest, id: string): Server {
+    const s = this.read(id);
+    if (!s || s.deletedReads !== undefined || (s.tenant_id !== req.token!.projectId && !this.isAdmin(req))) throw new HttpError(404, `Instance ${id} could not be found.`);
+    return s;
+  }
+
+  private action(req: FakeRequest, id: string): FakeReply {
+    const s = this.visible(req, id);
+    const body = req.json ?? {};
+    const [name] = Object.keys(body);
+    const refuse = (what: string) => {
+      throw new HttpError(409, `Cannot '${what}' instance ${s.id} while it is in ${s.task_state ? `task_state ${s.task_state}` : `vm_state ${s.status === 'SHUTOFF' ? 'stopped' : s.status.toLowerCase()}`}`);
+    };
+    const begin = (task: string) => {
+      s.task_state = task;
+      s.actionReads = this.actionReads;
+      s.updated = stamp();
+    };
+    switch (name) {
+      case 'os-stop':
+        if (s.task_state || s.status !== 'ACTIVE') refuse('stop');
+        begin('powering-off');
+        return json(202);
+      case 'os-start':
+        if (s.task_state || s.status !== 'SHUTOFF') refuse('start');
+        begin('powering-on');
+        return json(202);
+      case 'reboot': {
+        const type = String(body.reboot?.type ?? '');
+        if (type !== 'SOFT' && type !== 'HARD') throw new HttpError(400, `Invalid input for field/attribute type. Value: ${type}. '${type}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']`);
+        if (s.task_state || (type === 'SOFT' && s.status !== 'ACTIVE')) refuse('reboot');
+        s.reboots.push({ type });
+        begin(type === 'SOFT' ? 'reboot_started' : 'reboot_started_hard');
+        return json(202);
+      }
+      case 'os-getConsoleOutput': {
+        if (s.status === 'BUILD' || s.status === 'ERROR') throw new HttpError(409, `Instance ${s.id} is not ready`);
+        const length = body['os-getConsoleOutput']?.length;
+        const lines = this.consoleOutput.split('\n');
+        return json(200, { output: (length == null ? lines : length === 0 ? [] : lines.slice(-Number(length))).join('\n') });
+      }
+      default:
+        throw new HttpError(400, `There is no such action: ${name}`);
+    }
+  }
+
   quotaOf(project: string): Record<string, number> {
     if (!this.quotas.has(project)) this.quotas.set(project, { instances: 10, cores: 20, ram: 51200, key_pairs: 100, metadata_items: 128, server_groups: 10, server_group_members: 10 });
     return this.quotas.get(project)!;
@@ -408,6 +482,17 @@ export class Nova implements Service {
         s.task_state = 'deleting';
       } else this.removeServer(s.id);
       return json(204);
+    });
+
+    r.on('POST', '/servers/:id/action', (req, p) => this.action(req, p.id));
+    r.on('POST', '/servers/:id/remote-consoles', (req, p) => {
+      const s = this.visible(req, p.id);
+      const mv = /^compute (\d+\.\d+)$/.exec(String(req.headers['openstack-api-version'] ?? ''))?.[1] ?? '2.1';
+      if (cmp(mv, '2.6') < 0) throw new HttpError(404, 'The resource could not be found.');
+      const c = req.json?.remote_console ?? {};
+      if (c.protocol !== 'vnc' || c.type !== 'novnc') throw new HttpError(400, `Invalid input for field/attribute remote_console: ${JSON.stringify(c)}`);
+      if (s.status !== 'ACTIVE') throw new HttpError(409, `Instance ${s.id} is not ready`);
+      return json(200, { remote_console: { protocol: 'vnc', type: 'novnc', url: `${this.consoleBase}?path=%3Ftoken%3D${uuid()}` } });
     });
 
     r.on('GET', '/flavors/detail', () => json(200, { flavors: [...this.flavors.values()].map((f) => ({ ...f, 'OS-FLV-EXT-DATA:ephemeral': 0, swap: 0, 'os-flavor-access:is_public': true, links: [] })) }));

@@ -3,6 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import net from 'node:net';
 import path from 'node:path';
+import { scaled } from './wait.js';
 
 export const xos = path.resolve('bin/xos');
 export const run = promisify(execFile);
@@ -35,7 +36,10 @@ export async function serve(env: Record<string, string>, opts: { umask?: string 
   proc.stderr!.on('data', (d) => (out += d));
   const deadline = Date.now() + 180_000; // a loaded 2-core machine needs a minute for the first migrations
   while (!/is listening on/.test(out)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`xos serve did not start:\n${out}`);
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL'); // not left running when its test gives up on it
+      throw new Error(`xos serve did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -147,6 +147,10 @@ export const api = {
     await request('DELETE', `${core(plural)}/${id}`);
   },
   retry: async (plural: string, id: number | string) => (await request<Row>('POST', `${core(plural)}/${id}/retry`)).data,
+  reboot: async (id: number, type: 'soft' | 'hard' = 'soft') => (await request<RowOf<'instances'>>('POST', `${core('instances')}/${id}/reboot`, { type })).data,
+  console: async (id: number) => (await request<{ url: string; type: string; protocol: string }>('GET', `${core('instances')}/${id}/console`)).data,
+  consoleLog: async (id: number, lines?: number) =>
+    (await request<{ output: string; lines: number }>('GET', `${core('instances')}/${id}/console-log${lines ? `?lines=${lines}` : ''}`)).data,
   login: async (email: string, password: string) => (await request<Row>('POST', '/api/auth/login', { email, password })).data,
   changePassword: async (current_password: string, password: string) => {
     await request('POST', '/api/auth/password', { current_password, password });

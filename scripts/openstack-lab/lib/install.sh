@@ -7,11 +7,13 @@
 #   is all the fake driver needs.
 # - neutron-linuxbridge-agent: the agent binary is in neutron-common already; the
 #   package would only add an init script.
+# nova-consoleproxy brings nova-novncproxy and noVNC, so that the remote-console API
+# hands out URLs that a proxy on this machine answers.
 
 LAB_PACKAGES=(
   mariadb-server rabbitmq-server memcached
   keystone glance-api placement-api
-  nova-api nova-conductor nova-scheduler
+  nova-api nova-conductor nova-scheduler nova-consoleproxy
   neutron-server
   python3-openstackclient python3-osc-placement
   curl gettext-base util-linux

@@ -3,14 +3,14 @@
 # tell that it is ready. up.sh, down.sh and svc.sh all work from this one table.
 #
 # Names: mariadb epmd rabbitmq memcached keystone glance-api placement-api nova-api
-#        nova-conductor nova-scheduler nova-compute-<host> neutron-server
+#        nova-conductor nova-scheduler nova-novncproxy nova-compute-<host> neutron-server
 #        neutron-linuxbridge-agent-<host>       (<host> is compute1, compute2, ...)
 
 # all service names in start order; down.sh stops them in the reverse order
 all_services() {
   local host
   printf '%s\n' mariadb epmd rabbitmq memcached keystone glance-api placement-api \
-    nova-api nova-conductor nova-scheduler
+    nova-api nova-conductor nova-scheduler nova-novncproxy
   for host in $(compute_hosts); do echo "nova-compute-$host"; done
   echo neutron-server
   for host in $(compute_hosts); do echo "neutron-linuxbridge-agent-$host"; done
@@ -53,6 +53,7 @@ glance_ready() { http_answers "http://127.0.0.1:$LAB_PORT_GLANCE/"; }
 placement_ready() { http_answers "http://127.0.0.1:$LAB_PORT_PLACEMENT/"; }
 nova_api_ready() { http_answers "http://127.0.0.1:$LAB_PORT_NOVA/"; }
 neutron_ready() { http_answers "http://127.0.0.1:$LAB_PORT_NEUTRON/"; }
+novncproxy_ready() { http_answers "http://127.0.0.1:$LAB_PORT_NOVNC/vnc_auto.html"; }
 # RPC-only services have no port; their heartbeats are checked by wait_for_cluster.py.
 # Here it is enough that they survive their first seconds (config errors kill them fast).
 process_settled() {
@@ -173,7 +174,12 @@ launch_service() {
       spawn "$name" "$LAB_PYTHON" -c \
         'import sys; from nova.cmd.compute import main; sys.argv[0] = "nova-compute"; sys.exit(main())' \
         --config-file "$LAB_ETC/nova/nova.conf" --config-file "$LAB_ETC/nova/$name.conf" \
-        --log-file "$(service_log "$name")" ;;
+        --log-file "$(service_log "$name")"
+      nova_conf_sum > "$LAB_RUN/$name.nova-conf" ;;
+    nova-novncproxy)
+      # the console proxy reads the console tokens from the cell database (nova-db.conf)
+      spawn nova-novncproxy /usr/bin/nova-novncproxy "${nova_ctl[@]}" --web /usr/share/novnc \
+        --log-file "$(service_log nova-novncproxy)" ;;
     neutron-server)
       spawn neutron-server /usr/bin/neutron-server "${neutron_ctl[@]}" --log-file "$(service_log neutron-server)" ;;
     neutron-linuxbridge-agent-*)
@@ -184,6 +190,19 @@ launch_service() {
         --log-file "$(service_log "$name")" ;;
     *) fail "unknown service '$name'" ;;
   esac
+}
+
+# A nova-compute reads nova.conf once, at its start: the file's checksum then is kept beside
+# its pid, so that up.sh can restart those that run with an older configuration.
+nova_conf_sum() { sha256sum < "$LAB_ETC/nova/nova.conf" | cut -d' ' -f1; }
+restart_stale_computes() {
+  local name
+  for name in $(all_services | grep '^nova-compute-'); do
+    service_running "$name" || continue
+    [ "$(cat "$LAB_RUN/$name.nova-conf" 2>/dev/null)" = "$(nova_conf_sum)" ] && continue
+    note "$name runs with an older nova.conf: restarting it"
+    stop_service "$name"
+  done
 }
 
 ready_check_of() {
@@ -197,6 +216,7 @@ ready_check_of() {
     placement-api) echo placement_ready ;;
     nova-api) echo nova_api_ready ;;
     neutron-server) echo neutron_ready ;;
+    nova-novncproxy) echo novncproxy_ready ;;
     *) echo process_settled ;;
   esac
 }

@@ -132,10 +132,19 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
           // A server is always BUILD right after its create: record its id and come back, rather than read it now.
           return { kind: 'requeue', afterSeconds: 2, message: `server ${name} is BUILD`, fields: { instance_uuid: created.id, instance_name: name } };
         }
-        const fields = { instance_uuid: server.id, instance_name: name, instance_id: server['OS-EXT-SRV-ATTR:instance_name'] ?? null, ip: firstAddress(server) };
-        if (server.status === 'ACTIVE') {
-          await recordPorts(inst, server, admin, ctx, netLinks);
-          return { kind: 'done', fields };
+        const fields = {
+          instance_uuid: server.id,
+          instance_name: name,
+          instance_id: server['OS-EXT-SRV-ATTR:instance_name'] ?? null,
+          ip: firstAddress(server),
+          power_state: powerStateName(server['OS-EXT-STS:power_state']),
+          task_state: server['OS-EXT-STS:task_state'] ?? null,
+        };
+        if (server.status === 'ACTIVE' || server.status === 'SHUTOFF') {
+          const power = await matchPower(inst, server, admin, ctx);
+          if (power) return { kind: 'requeue', afterSeconds: 2, message: `server ${name} ${power}`, fields };
+          if (server.status === 'ACTIVE') await recordPorts(inst, server, admin, ctx, netLinks);
+          return { kind: 'done', fields, ...(server.status === 'SHUTOFF' ? { message: 'OK (powered off)' } : {}) };
         }
         return { kind: 'requeue', afterSeconds: pollSeconds(server), message: `server ${name} is ${server.status}`, fields };
       } catch (e) {
@@ -172,6 +181,36 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
     },
   };
   return [instance];
+}
+
+// Nova's power states (nova/compute/power_state.py) by their number.
+const POWER_STATES: Record<number, string> = { 0: 'nostate', 1: 'running', 3: 'paused', 4: 'shutdown', 6: 'crashed', 7: 'suspended' };
+const powerStateName = (n: number | undefined) => (n === undefined ? null : (POWER_STATES[n] ?? `state ${n}`));
+
+// Makes an ACTIVE or SHUTOFF server match the instance's power and carries out the reboots asked
+// for and not yet done. Returns what it set going ("is powering off"), or null when the server
+// is as it should be. Nova refuses actions while a task runs: wait for it to end first.
+async function matchPower(inst: Rows['Instance'], server: Server, admin: OpenStackClient, ctx: SyncContext): Promise<string | null> {
+  const task = server['OS-EXT-STS:task_state'];
+  if (task) return `is busy (${task})`;
+  const pendingReboots = inst.reboot_requests > inst.reboots_done;
+  if (inst.power === 'off') {
+    // A stopped server has nothing to reboot: requests made before the stop are settled by it.
+    if (pendingReboots) await ctx.setFields('Instance', inst.id, { reboots_done: inst.reboot_requests });
+    if (server.status === 'SHUTOFF') return null;
+    await admin.compute.servers.stop(server.id);
+    return 'is powering off';
+  }
+  if (server.status === 'SHUTOFF') {
+    await admin.compute.servers.start(server.id);
+    return 'is powering on';
+  }
+  if (!pendingReboots) return null;
+  const type = inst.reboot_type === 'hard' ? 'HARD' : 'SOFT';
+  await admin.compute.servers.reboot(server.id, type);
+  // Recorded at once, so that the request is carried out once even if this reconcile goes no further.
+  await ctx.setFields('Instance', inst.id, { reboots_done: inst.reboot_requests, last_reboot: new Date() });
+  return `is rebooting (${type.toLowerCase()})`;
 }
 
 // Networks an instance joins: the slice's own (autoconnect) and those it joined.

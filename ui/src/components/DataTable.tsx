@@ -1,6 +1,7 @@
 // A table of rows of one model: sortable headers (buttons, with aria-sort), the name column links
-// to the row's page, references show their target's name.
-import type { ReactNode } from 'react';
+// to the row's page, references show their target's name. On a phone the status comes right after
+// the name, so that the column a person looks for is on screen before the table scrolls.
+import { useEffect, useState, type ReactNode } from 'react';
 import type { Row } from '../api';
 import { fieldLabel, rowTitle, type ModelInfo } from '../meta';
 import { Link } from '../router';
@@ -13,10 +14,22 @@ export interface Extra {
   cell: (row: Row) => ReactNode;
 }
 
+const NARROW = '(max-width: 600px)';
+function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => typeof window !== 'undefined' && window.matchMedia(NARROW).matches);
+  useEffect(() => {
+    const q = window.matchMedia(NARROW);
+    const on = () => setNarrow(q.matches);
+    q.addEventListener('change', on);
+    return () => q.removeEventListener('change', on);
+  }, []);
+  return narrow;
+}
+
 export function DataTable({
   model,
   rows,
-  columns,
+  columns: given,
   sort,
   onSort,
   caption,
@@ -32,6 +45,12 @@ export function DataTable({
   extra?: Extra[];
   busy?: boolean;
 }) {
+  const narrow = useNarrow();
+  const nameCol = given.includes(model.title_field) ? model.title_field : given.includes('id') ? 'id' : given[0];
+  const columns =
+    narrow && given.includes('backend_status')
+      ? given.flatMap((c) => (c === 'backend_status' ? [] : c === nameCol ? [c, 'backend_status'] : [c]))
+      : given;
   const refs: [string, number][] = [];
   for (const r of rows)
     for (const c of columns) {

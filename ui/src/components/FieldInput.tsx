@@ -93,6 +93,7 @@ export function FieldInput({
     field.type === 'secret' && row ? (row[`has_${name}`] ? 'Stored; leave empty to keep it.' : 'Not set.') : null,
     field.type === 'password' && row ? 'Leave empty to keep the current password.' : null,
     field.patternHelp && !field.help ? `Use ${field.patternHelp}.` : null,
+    field.defaultFrom && !row ? `Leave empty for ${field.defaultFrom}.` : null,
     disabled && disabledReason ? disabledReason : null,
   ]
     .filter(Boolean)
@@ -135,11 +136,11 @@ export function FieldInput({
           target={target}
           value={value == null || value === '' ? null : Number(value)}
           onChange={(v) => onChange(v)}
-          clearable={!field.required}
+          clearable={!field.required || Boolean(field.defaultFrom)}
           disabled={disabled}
           invalid={Boolean(error)}
           describedBy={describedBy}
-          required={field.required}
+          required={field.required && !field.defaultFrom}
         />
       ) : (
         // The caller may not list the target model: enter its id.
@@ -223,7 +224,7 @@ export function FieldInput({
     <div className={`field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>
         {label}
-        {field.required && (
+        {field.required && !field.defaultFrom && (
           <span className="req" aria-hidden="true">
             {' '}
             *

@@ -26,9 +26,11 @@ export function Value({ name, field, row }: { name: string; field: FieldInfo; ro
     case 'datetime':
       return <RelTime iso={String(v)} />;
     case 'json':
+      // An empty list or object is "none" to a person, not "[ ]".
+      if ((Array.isArray(v) && !v.length) || (typeof v === 'object' && !Array.isArray(v) && !Object.keys(v as object).length)) return <span className="muted">none</span>;
       return <code className="json">{JSON.stringify(v)}</code>;
     case 'int_array':
-      return <span className="mono">{(v as number[]).length ? (v as number[]).join(', ') : '—'}</span>;
+      return (v as number[]).length ? <span className="mono">{(v as number[]).join(', ')}</span> : <span className="muted">none</span>;
     case 'url':
       return /^https?:\/\//i.test(String(v)) ? (
         <a href={String(v)} target="_blank" rel="noopener noreferrer">

@@ -16,10 +16,12 @@ import { Value } from '../components/Value';
 import { ErrorAlert, Icon, Loading, PageTitle, RelTime, StatusBadge } from '../components/ui';
 import { prefetchRefs, rememberTitle, useTitles } from '../titles';
 import { InstanceAccess, SliceTenant } from './SliceTenant';
+import { ConsoleLog, InstancePower, PowerBadge } from '../components/InstancePower';
 
 // Pages with a tab of their own in place of a generic related list.
 const CUSTOM_TABS: Record<string, { id: string; label: string; replaces?: string; render: (row: Row, model: ModelInfo, reload: () => void) => ReactNode }[]> = {
   Slice: [{ id: 'instances', label: 'Instances', replaces: 'Instance.slice', render: (row, model) => isRowOf(model, 'slices', row) && <SliceTenant slice={row} /> }],
+  Instance: [{ id: 'log', label: 'Log', render: (row, model) => isRowOf(model, 'instances', row) && <ConsoleLog instance={row} /> }],
 };
 
 export function DetailPage({ model, id }: { model: ModelInfo; id: number }) {
@@ -116,6 +118,12 @@ export function DetailPage({ model, id }: { model: ModelInfo; id: number }) {
                 <StatusBadge row={row} />
               </>
             )}
+            {isRowOf(model, 'instances', row) && (
+              <>
+                {' · '}
+                <PowerBadge row={row} />
+              </>
+            )}
           </p>
         </div>
         {!s.readOnly && (
@@ -176,6 +184,7 @@ function Details({ model, row, reload }: { model: ModelInfo; row: Row; reload: (
       </section>
       <div className="detail-side">
         {model.synced && <SyncPanel model={model} row={row} onRetried={reload} />}
+        {isRowOf(model, 'instances', row) && <InstancePower instance={row} onChanged={reload} />}
         {isRowOf(model, 'instances', row) && <InstanceAccess instance={row} />}
         <section className="card" aria-labelledby="record-title">
           <h2 id="record-title" className="card-title">

@@ -71,13 +71,16 @@ function ModelForm({ model, row }: { model: ModelInfo; row: Row | null }) {
     for (const [name, f] of fields) {
       if (row && f.createOnly) continue;
       if (row && JSON.stringify(values[name]) === JSON.stringify(toForm(f, row[name])) && f.type !== 'secret' && f.type !== 'password') continue;
-      if (!row && f.type !== 'boolean' && (values[name] === '' || values[name] === null) && !f.required) continue;
+      if (!row && f.type !== 'boolean' && (values[name] === '' || values[name] === null) && (!f.required || f.defaultFrom)) continue;
       if (!row && f.type === 'boolean' && values[name] === Boolean(f.default ?? false)) continue;
       const r = fromForm(f, values[name]);
       if (r.error) local.push({ field: name, message: r.error });
       else if (r.value !== undefined) body[name] = r.value;
     }
-    if (!row) for (const [name, f] of fields) if (f.required && !(name in body) && f.type !== 'boolean') local.push({ field: name, message: 'is required' });
+    if (!row)
+      for (const [name, f] of fields)
+        if (f.required && !f.defaultFrom && (!(name in body) || body[name] === null) && f.type !== 'boolean' && !local.some((l) => l.field === name))
+          local.push({ field: name, message: 'is required' });
     setProblem(null);
     if (local.length) {
       setErrors(local);

@@ -6,6 +6,7 @@ import { useQuery } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { RefSelect } from '../components/RefSelect';
+import { FlavorSpecs } from '../components/FlavorSpecs';
 import { useToast } from '../components/Toasts';
 import { RefLink } from '../components/Value';
 import { Alert, CopyButton, ErrorAlert, Icon, Loading, StatusBadge } from '../components/ui';
@@ -260,7 +261,8 @@ export function SliceTenant({ slice }: { slice: RowOf<'slices'> }) {
             </div>
             <div className="field">
               <label htmlFor="alloc-flavor">Flavor for new instances</label>
-              <RefSelect id="alloc-flavor" target={flavorModel} value={flavor} onChange={setFlavor} required />
+              <RefSelect id="alloc-flavor" target={flavorModel} value={flavor} onChange={setFlavor} required describedBy="alloc-flavor-specs" />
+              <FlavorSpecs id={flavor} describes="alloc-flavor-specs" />
             </div>
           </div>
         )}
@@ -270,6 +272,7 @@ export function SliceTenant({ slice }: { slice: RowOf<'slices'> }) {
             No site can host instances for this slice yet: connect its site to a deployment (a <Link to="/sitedeployments/new">site deployment</Link>) or add nodes.
           </p>
         ) : (
+          <div className="table-wrap">
           <table className="table alloc">
             <caption className="sr-only">Instances of this slice per site and deployment</caption>
             <thead>
@@ -324,6 +327,7 @@ export function SliceTenant({ slice }: { slice: RowOf<'slices'> }) {
               })}
             </tbody>
           </table>
+          </div>
         )}
         {hiddenSds > 0 && <p className="muted small">{hiddenSds} more site deployments have no nodes and are not shown.</p>}
         {!readOnly && rows.length > 0 && (

@@ -6,7 +6,7 @@
  * fields that depend on the microversion are optional in the types below.
  */
 import { OpenStackError } from '../errors.js';
-import { capMicroversion } from '../microversion.js';
+import { capMicroversion, compareMicroversions } from '../microversion.js';
 import { collect, paginate, type PageOptions } from '../pagination.js';
 import type { OpenStackSession, ServiceRef } from '../session.js';
 import { NegotiatedMicroversion } from './negotiated-microversion.js';
@@ -200,6 +200,49 @@ class Servers extends RestResource<Server, ServerCreate, { name?: string; descri
       { service: 'compute', url: `servers/${id}` },
       options,
     );
+  }
+
+  /** A server action (POST servers/{id}/action): os-start, os-stop, reboot, os-getConsoleOutput... */
+  async action<T = unknown>(id: string, body: Record<string, unknown>, options: CallOptions = {}): Promise<T | undefined> {
+    const microversion = await this.shape.microversion?.();
+    const res = await this.session.request<T>(COMPUTE, {
+      method: 'POST', path: `servers/${encodeURIComponent(id)}/action`, body, ...(microversion ? { microversion } : {}), ...options,
+    });
+    return res.body ?? undefined;
+  }
+
+  start(id: string, options: CallOptions = {}) {
+    return this.action(id, { 'os-start': null }, options);
+  }
+
+  stop(id: string, options: CallOptions = {}) {
+    return this.action(id, { 'os-stop': null }, options);
+  }
+
+  reboot(id: string, type: 'SOFT' | 'HARD', options: CallOptions = {}) {
+    return this.action(id, { reboot: { type } }, options);
+  }
+
+  /** The last `lines` lines of the server's console log (all of it without `lines`). */
+  async consoleOutput(id: string, lines?: number, options: CallOptions = {}): Promise<string> {
+    const body = await this.action<{ output: string }>(id, { 'os-getConsoleOutput': lines === undefined ? {} : { length: lines } }, options);
+    return body?.output ?? '';
+  }
+
+  /**
+   * A noVNC console URL: the remote-consoles API from microversion 2.6 on, the older
+   * os-getVNCConsole action before it.
+   */
+  async vncConsole(id: string, options: CallOptions = {}): Promise<{ url: string; type: string; protocol: string }> {
+    const microversion = await this.shape.microversion?.();
+    if (microversion && compareMicroversions(microversion, '2.6') >= 0) {
+      const res = await this.session.request<{ remote_console: { url: string; type: string; protocol: string } }>(COMPUTE, {
+        method: 'POST', path: `servers/${encodeURIComponent(id)}/remote-consoles`, body: { remote_console: { protocol: 'vnc', type: 'novnc' } }, microversion, ...options,
+      });
+      return res.body.remote_console;
+    }
+    const body = await this.action<{ console: { url: string; type: string } }>(id, { 'os-getVNCConsole': { type: 'novnc' } }, options);
+    return { url: body?.console.url ?? '', type: body?.console.type ?? 'novnc', protocol: 'vnc' };
   }
 
   /** Polls until the server is gone (404). */
