@@ -1,7 +1,7 @@
 // The operator tools over HTTP: every cluster's health as the collectors last read it
 // (GET /api/ops/clusters, /api/ops/clusters/:id). Administrators see every cluster, deployment
 // admins those of their deployments, others none (403).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/repository.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../model/errors.js';
 import { clusterScope } from '../ops/access.js';
@@ -10,6 +10,7 @@ import { problemSchema } from './crud.js';
 import type { ClusterProbe } from '../ops/cluster-probe.js';
 import type { XosConfig } from '../config/schema.js';
 import { runDoctor } from '../ops/doctor/index.js';
+import { BUILTINS, fanOut, type Builtin } from '../ops/fan-out.js';
 
 const problem = { $ref: 'problem#' };
 const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
@@ -74,6 +75,36 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
       const [row] = await store.clusters.clusters({ ...scope, ids: [req.params.id] });
       if (!row) throw new NotFoundError(`Controller ${req.params.id}`);
       return clusterView(row, await store.clusters.reports([row.id]));
+    },
+  });
+
+  app.post('/api/ops/run', {
+    schema: {
+      tags: ['Operations'],
+      summary: 'Run one built-in read (services, agents, servers) on every chosen cluster at once; no other command runs over HTTP',
+      body: {
+        type: 'object',
+        properties: {
+          command: { type: 'string', enum: Object.keys(BUILTINS) },
+          controller: { type: 'string', minLength: 1, maxLength: 200 },
+          deployment: { type: 'integer', minimum: 1, maximum: 2147483647 },
+          timeout: { type: 'integer', minimum: 1, maximum: 600, description: 'Seconds per cluster (default [ops] timeout)' },
+        },
+        required: ['command'],
+        additionalProperties: false,
+      },
+      response: errors,
+    },
+    handler: async (req: FastifyRequest<{ Body: { command: Builtin; controller?: string; deployment?: number; timeout?: number } }>, reply: FastifyReply) => {
+      const scope = clusterScope(req.principal!);
+      if (!opts.probe) return reply.code(501).type('application/problem+json').send({ type: 'about:blank', title: 'Not Implemented', status: 501, detail: 'this XOS server has no cluster backend wired in' });
+      let deployments = scope.deployments;
+      const b = req.body;
+      if (b.deployment !== undefined) deployments = deployments ? deployments.filter((d) => d === b.deployment) : [b.deployment];
+      if (b.controller && !(await store.clusters.clusters({ deployments, names: [b.controller] })).length)
+        throw new ValidationError([{ field: 'controller', message: `no controller named "${b.controller}" that you may see` }]);
+      const results = await fanOut(store, opts.probe, b.command, { deployments, names: b.controller ? [b.controller] : undefined, timeoutMs: (b.timeout ?? config.ops.timeout) * 1000 });
+      return { command: b.command, results };
     },
   });
 

@@ -10,6 +10,7 @@ import { addControllerCommands } from './controller-commands.js';
 import { serve } from './serve.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCheckCommands } from './check-commands.js';
+import { addClusterRunCommand } from './cluster-run.js';
 import { createUser, exportDb, migrateDb } from './db-commands.js';
 
 const program = new Command('xos')
@@ -67,6 +68,7 @@ addObjectCommands(program, conn);
 addControllerCommands(program, conn);
 addDoctorCommand(program, conn);
 addCheckCommands(program, conn);
+addClusterRunCommand(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {
