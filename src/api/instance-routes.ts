@@ -5,7 +5,6 @@
 // injected by the composition root (xos serve wires the OpenStack one).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { model } from '../model/registry.js';
-import { rowSchema } from '../model/jsonschema.js';
 import { ConflictError, ForbiddenError } from '../model/errors.js';
 import type { Row } from '../model/types.js';
 import { authorizeWrite, canReadModel, readScope } from '../auth/rules.js';
@@ -16,11 +15,10 @@ import type { SyncContext } from '../sync/types.js';
 import type { Rows } from '../model/rows.js';
 import { ClusterError } from '../ops/inventory.js';
 import type { InstanceConsoles } from '../ops/instance-console.js';
-import { problemSchema } from './crud.js';
+import { always, errorResponses, jsonResponse } from './contract.js';
+import { modelSchema } from './model-schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
-const problem = { $ref: 'problem#' };
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
 const MAX_LINES = 10000;
 
 function gatewayProblem(reply: FastifyReply, status: 501 | 502, detail: string) {
@@ -32,7 +30,6 @@ function gatewayProblem(reply: FastifyReply, status: 501 | 502, detail: string) 
 
 export async function instanceRoutes(app: FastifyInstance, opts: { store: Store; consoles?: InstanceConsoles }) {
   const { store, consoles } = opts;
-  if (!app.getSchema('problem')) app.addSchema(problemSchema);
   const Instance = model('Instance');
   const base = '/api/core/instances/:id';
   const tags = [Instance.nav ?? 'Compute'];
@@ -81,7 +78,7 @@ export async function instanceRoutes(app: FastifyInstance, opts: { store: Store;
         properties: { type: { type: 'string', enum: ['soft', 'hard'], default: 'soft', description: 'soft (default) or hard' } },
         additionalProperties: false,
       },
-      response: { 200: rowSchema(Instance), ...errors },
+      response: { 200: jsonResponse(modelSchema.row(Instance), 'The instance, with the reboot counted'), ...errorResponses(403, 404, 409) },
     },
     preValidation: async (req) => {
       req.body ??= {};
@@ -104,14 +101,8 @@ export async function instanceRoutes(app: FastifyInstance, opts: { store: Store;
       description: "The URL of a noVNC console of the instance's server, from its cluster's remote-console API. 409 when the server has none yet or cannot show one in its state; 502 when the cluster cannot be reached.",
       params: idParams,
       response: {
-        200: {
-          type: 'object',
-          properties: { url: { type: 'string' }, type: { type: 'string' }, protocol: { type: 'string' } },
-          required: ['url', 'type', 'protocol'],
-        },
-        ...errors,
-        501: problem,
-        502: problem,
+        200: jsonResponse(always({ url: { type: 'string' }, type: { type: 'string' }, protocol: { type: 'string' } }), 'The console URL'),
+        ...errorResponses(403, 404, 409, 501, 502),
       },
     },
     handler: async (req: FastifyRequest<{ Params: { id: number } }>, reply: FastifyReply) => {
@@ -133,10 +124,8 @@ export async function instanceRoutes(app: FastifyInstance, opts: { store: Store;
         additionalProperties: false,
       },
       response: {
-        200: { type: 'object', properties: { output: { type: 'string' }, lines: { type: 'integer' } }, required: ['output', 'lines'] },
-        ...errors,
-        501: problem,
-        502: problem,
+        200: jsonResponse(always({ output: { type: 'string' }, lines: { type: 'integer' } }), 'The last lines of the console output'),
+        ...errorResponses(403, 404, 409, 501, 502),
       },
     },
     handler: async (req: FastifyRequest<{ Params: { id: number }; Querystring: { lines?: number } }>, reply: FastifyReply) => {

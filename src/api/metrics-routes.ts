@@ -7,6 +7,7 @@ import type { Store } from '../store/repository.js';
 import type { XosConfig } from '../config/schema.js';
 import type { XosMetrics } from '../ops/metrics.js';
 import { sendProblem } from './problem.js';
+import { errorResponses } from './contract.js';
 
 function sameToken(given: string, expected: string): boolean {
   const a = crypto.createHash('sha256').update(given).digest();
@@ -26,6 +27,10 @@ export const metricsRoutes = fp(async (app: FastifyInstance, opts: { store: Stor
       tags: ['Operations'],
       summary: "Prometheus metrics: every cluster's services, agents, capacity, collectors; the synchronizer's backlog; request and reconcile durations",
       description: 'For administrators, or with `Authorization: Bearer <[ops] metrics_token>`.',
+      response: {
+        200: { description: "Prometheus' text exposition format", content: { 'text/plain': { schema: { type: 'string' } } } },
+        ...errorResponses(401, 403),
+      },
     },
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       const auth = req.headers.authorization ?? '';

@@ -1,18 +1,18 @@
 // The operator tools over HTTP: every cluster's health as the collectors last read it
 // (GET /api/ops/clusters, /api/ops/clusters/:id). Administrators see every cluster, deployment
 // admins those of their deployments, others none (403).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/repository.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../model/errors.js';
 import { clusterScope } from '../ops/access.js';
 import { byHealth, clusterView, type ClusterView } from '../ops/cluster-view.js';
-import { problemSchema } from './crud.js';
+import { errorResponses, jsonResponse } from './contract.js';
+import { backlogSchema, clusterSchema, clustersSchema, doctorSchema, runSchema } from './ops-schemas.js';
 import type { ClusterProbe } from '../ops/cluster-probe.js';
 import type { XosConfig } from '../config/schema.js';
 import { runDoctor } from '../ops/doctor/index.js';
+import { BUILTINS, fanOut, type Builtin } from '../ops/fan-out.js';
 
-const problem = { $ref: 'problem#' };
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
 
 export interface ClusterFilter {
   controller?: string; // a controller name
@@ -39,7 +39,6 @@ export interface OpsRouteOptions {
 
 export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
   const { store, config } = opts;
-  if (!app.getSchema('problem')) app.addSchema(problemSchema);
 
   app.get('/api/ops/clusters', {
     schema: {
@@ -54,7 +53,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
         },
         additionalProperties: false,
       },
-      response: errors,
+      response: { 200: jsonResponse(clustersSchema, 'Every cluster the caller may see, problems first'), ...errorResponses(403) },
     },
     handler: async (req: FastifyRequest<{ Querystring: ClusterFilter }>) => {
       const items = await visibleClusters(store, req.principal!, req.query);
@@ -67,7 +66,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
       tags: ['Operations'],
       summary: "One cluster's health as the collectors last read it",
       params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] },
-      response: errors,
+      response: { 200: jsonResponse(clusterSchema, 'The cluster'), ...errorResponses(403, 404) },
     },
     handler: async (req: FastifyRequest<{ Params: { id: number } }>) => {
       const scope = clusterScope(req.principal!);
@@ -77,11 +76,41 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
     },
   });
 
+  app.post('/api/ops/run', {
+    schema: {
+      tags: ['Operations'],
+      summary: 'Run one built-in read (services, agents, servers) on every chosen cluster at once; no other command runs over HTTP',
+      body: {
+        type: 'object',
+        properties: {
+          command: { type: 'string', enum: Object.keys(BUILTINS) },
+          controller: { type: 'string', minLength: 1, maxLength: 200 },
+          deployment: { type: 'integer', minimum: 1, maximum: 2147483647 },
+          timeout: { type: 'integer', minimum: 1, maximum: 600, description: 'Seconds per cluster (default [ops] timeout)' },
+        },
+        required: ['command'],
+        additionalProperties: false,
+      },
+      response: { 200: jsonResponse(runSchema, 'Each cluster: its state and its table'), ...errorResponses(403, 501) },
+    },
+    handler: async (req: FastifyRequest<{ Body: { command: Builtin; controller?: string; deployment?: number; timeout?: number } }>, reply: FastifyReply) => {
+      const scope = clusterScope(req.principal!);
+      if (!opts.probe) return reply.code(501).type('application/problem+json').send({ type: 'about:blank', title: 'Not Implemented', status: 501, detail: 'this XOS server has no cluster backend wired in' });
+      let deployments = scope.deployments;
+      const b = req.body;
+      if (b.deployment !== undefined) deployments = deployments ? deployments.filter((d) => d === b.deployment) : [b.deployment];
+      if (b.controller && !(await store.clusters.clusters({ deployments, names: [b.controller] })).length)
+        throw new ValidationError([{ field: 'controller', message: `no controller named "${b.controller}" that you may see` }]);
+      const results = await fanOut(store, opts.probe, b.command, { deployments, names: b.controller ? [b.controller] : undefined, timeoutMs: (b.timeout ?? config.ops.timeout) * 1000 });
+      return { command: b.command, results };
+    },
+  });
+
   app.get('/api/ops/backlog', {
     schema: {
       tags: ['Operations'],
       summary: "The synchronizer's backlog per model: objects pending, the oldest pending, objects in error (administrators)",
-      response: errors,
+      response: { 200: jsonResponse(backlogSchema, 'Per model: pending, oldest pending, in error'), ...errorResponses(403) },
     },
     handler: async (req: FastifyRequest) => {
       if (!req.principal!.isAdmin) throw new ForbiddenError("only administrators may read the synchronizer's backlog");
@@ -104,7 +133,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
         },
         additionalProperties: false,
       },
-      response: errors,
+      response: { 200: jsonResponse(doctorSchema, 'Every finding, worst first'), ...errorResponses(403) },
     },
     handler: async (req: FastifyRequest<{ Querystring: { controller?: string; cached?: boolean } }>) => {
       const p = req.principal!;

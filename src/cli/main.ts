@@ -13,6 +13,7 @@ import { addNginxConfigCommand } from './nginx-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCheckCommands } from './check-commands.js';
 import { addInstanceCommands } from './instance-commands.js';
+import { addClusterRunCommand } from './cluster-run.js';
 
 const program = new Command('xos')
   .version(VERSION)
@@ -81,6 +82,7 @@ addControllerCommands(program, conn);
 addDoctorCommand(program, conn);
 addCheckCommands(program, conn);
 addInstanceCommands(program, conn);
+addClusterRunCommand(program, conn);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {

@@ -2,8 +2,7 @@
 // (each in a deployment of its own), and the OpenStack probe that the collectors use.
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { ADMIN, basic, startTestServer, type Reply, type TestServer, type Who } from './xos.js';
-import { buildServer } from '../../src/api/server.js';
+import { ADMIN, basic, buildTestServer, startTestServer, type Reply, type TestServer, type Who } from './xos.js';
 import { FakeCloud, type FakeCloudOptions } from '../fake-cloud/index.js';
 import { openstackProbe } from '../../src/openstack/probe.js';
 import { pollClusters } from '../../src/ops/collectors.js';
@@ -24,7 +23,7 @@ export interface OpsWorld {
 export async function opsWorld(): Promise<OpsWorld> {
   const s = await startTestServer('pglite');
   const probe = openstackProbe((x) => s.store.secret(x), { timeoutMs: 15_000 });
-  const app: FastifyInstance = await buildServer({ store: s.store, config: s.config, logger: false, probe });
+  const app = await buildTestServer({ store: s.store, config: s.config, logger: false, probe });
   s.call = async (who: Who, method: string, url: string, body?: unknown): Promise<Reply> => {
     const res = await app.inject({
       method: method as 'GET',
@@ -38,6 +37,9 @@ export async function opsWorld(): Promise<OpsWorld> {
     } catch {
       parsed = res.body;
     }
+    // A response that breaks the OpenAPI document fails the test that received it.
+    const wrong = app.contract.violations.splice(0);
+    if (wrong.length) throw new Error(`the response does not match the OpenAPI document:\n${wrong.join('\n')}`);
     return { status: res.statusCode, body: parsed, headers: res.headers };
   };
   const clouds = new Map<string, FakeCloud>();

@@ -31,7 +31,7 @@ describe('operator tools: access', () => {
   test('administrators (read-only ones too) see every cluster', async () => {
     for (const u of [ADMIN, who.readonlyAdmin]) {
       const r = await w.s.call(u, 'GET', '/api/ops/clusters');
-      assert.equal(r.status, 200);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.deepEqual(names(r.body), ['alpha', 'beta']);
       assert.equal((await w.s.call(u, 'GET', `/api/ops/clusters/${w.ids.beta}`)).status, 200);
     }
