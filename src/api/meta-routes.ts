@@ -35,6 +35,7 @@ const fieldDefSchema = {
     adminOnly: { type: 'boolean' },
     hidden: { type: 'boolean' },
     boundTo: strings,
+    defaultFrom: { type: 'string', description: 'Where a create that leaves the field out takes its value from' },
   },
 };
 const modelInfoSchema = always({
