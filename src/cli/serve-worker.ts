@@ -13,6 +13,7 @@ import { openstackBackend } from '../openstack/index.js';
 import { openstackInventory } from '../openstack/inventory.js';
 import { synchronizerFor } from '../sync/backends.js';
 import { openstackProbe } from '../openstack/probe.js';
+import { openstackConsoles } from '../openstack/consoles.js';
 import { XosMetrics } from '../ops/metrics.js';
 import type { Role } from './roles.js';
 import { startOpsRole } from './ops-role.js';
@@ -50,7 +51,14 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
   const probe = openstackProbe((s) => store.secret(s), { caFile });
   const metrics = new XosMetrics(); // this process's request and reconcile durations; the rest is read from the store
   const app = has('api')
-    ? await buildServer({ store, config, inventory: openstackInventory((s) => store.secret(s), { caFile }), probe, metrics })
+    ? await buildServer({
+        store,
+        config,
+        inventory: openstackInventory((s) => store.secret(s), { caFile }), // controller imports
+        consoles: openstackConsoles((s) => store.secret(s), { caFile }), // instance consoles and logs
+        probe,
+        metrics,
+      })
     : null;
   // Without the API's logger, the same JSON lines (time, pid, message) on standard output.
   const log = (msg: string, extra?: object) =>
