@@ -109,10 +109,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 // Statuses a route returns whatever its handler does: 400 (a NUL anywhere in the query or body,
 // a bad Authorization header, the route's own schemas), 429 and 401 (authentication, see
 // authn.ts; 401 only where credentials are required), 403 (a cookie-authenticated write without
-// its CSRF token), 413 and 415 (the body parser), 500 (an unexpected fault). The route names
+// its CSRF token), 413 and 415 (the body parser), 500 (an unexpected fault), 503 (the database
+// is unreachable for a moment: a prompt answer the client may retry). The route names
 // the statuses of its handler itself.
 export function commonErrors(method: string, isPublic: boolean): number[] {
-  const s = [400, 429, 500];
+  const s = [400, 429, 500, 503]; // 503: the database cannot be reached at the moment
   if (!isPublic) s.push(401);
   if (!isPublic && !SAFE_METHODS.has(method)) s.push(403);
   if (BODY_METHODS.has(method)) s.push(413, 415);

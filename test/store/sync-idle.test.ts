@@ -103,7 +103,8 @@ for (const backend of backends) {
       await dbOf(t.store).query('UPDATE slices SET retry_count = 10 WHERE id = $1', [slice.id]);
       await engine.start();
       try {
-        await until(() => sliceCalls.length === 1, 20_000);
+        // The reconcile has returned and its outcome is written (the call is counted before that).
+        await until(async () => sliceCalls.length === 1 && (await t.store.raw(model('Slice'), Number(slice.id)))!.backend_reason !== null, 20_000);
         const waiting = (await t.store.raw(model('Slice'), Number(slice.id)))!;
         assert.equal(waiting.backend_reason, 'dependency');
         const due = (new Date(waiting.next_retry as string).getTime() - Date.now()) / 1000;

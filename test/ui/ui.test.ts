@@ -367,7 +367,7 @@ describe('web UI', { skip: skipBrowser }, () => {
     try {
       await login(other.page, s.base, who);
       const p = other.page;
-      await p.getByRole('link', { name: 'My account' }).click();
+      await p.getByRole('banner').getByRole('link', { name: 'My account' }).click();
       await p.goto(`${s.base}/users/${u.id}/edit`);
       await p.getByRole('heading', { name: 'Edit rotate@example.com' }).waitFor();
       assert.equal(await p.locator('#field-password').count(), 0, 'no password field for one\'s own account');
