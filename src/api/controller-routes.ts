@@ -11,6 +11,7 @@ import type { Store } from '../store/repository.js';
 import { ClusterError, type ClusterInventory } from '../ops/inventory.js';
 import { importController } from '../ops/import-controller.js';
 import { always, errorResponses, jsonResponse } from './contract.js';
+import { sendProblem } from './problem.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
 const results = ['created', 'existing', 'conflict', 'skipped'];
@@ -30,14 +31,6 @@ const summarySchema = always({
   },
   counts: always(Object.fromEntries(results.map((r) => [r, { type: 'integer' }]))),
 });
-
-// Problems this plugin sends itself, with the titles of their statuses.
-function gatewayProblem(reply: FastifyReply, status: 501 | 502, detail: string) {
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: 'about:blank', title: status === 501 ? 'Not Implemented' : 'Bad Gateway', status, detail, instance: reply.request.url });
-}
 
 export async function controllerRoutes(app: FastifyInstance, opts: { store: Store; inventory?: ClusterInventory }) {
   const { store, inventory } = opts;
@@ -75,11 +68,11 @@ export async function controllerRoutes(app: FastifyInstance, opts: { store: Stor
       if (!p.isAdmin && !p.deploymentAdmin.has(Number(c.deployment)))
         throw new ForbiddenError(`only administrators and admins of deployment ${c.deployment} may import controller ${c.name}`);
       if (!inventory)
-        return gatewayProblem(reply, 501, 'this XOS server has no cluster backend wired in, so it cannot read a controller\'s inventory');
+        return sendProblem(reply, 501, 'this XOS server has no cluster backend wired in, so it cannot read a controller\'s inventory');
       try {
         return await importController(store, Number(c.id), inventory, { site: req.body?.site, actor: p, addToCatalog: p.isAdmin });
       } catch (e) {
-        if (e instanceof ClusterError) return gatewayProblem(reply, 502, e.message);
+        if (e instanceof ClusterError) return sendProblem(reply, 502, e.message);
         throw e;
       }
     },

@@ -16,17 +16,11 @@ import type { Rows } from '../model/rows.js';
 import { ClusterError } from '../ops/inventory.js';
 import type { InstanceConsoles } from '../ops/instance-console.js';
 import { always, errorResponses, jsonResponse } from './contract.js';
+import { sendProblem } from './problem.js';
 import { modelSchema } from './model-schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'] };
 const MAX_LINES = 10000;
-
-function gatewayProblem(reply: FastifyReply, status: 501 | 502, detail: string) {
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: 'about:blank', title: status === 501 ? 'Not Implemented' : 'Bad Gateway', status, detail, instance: reply.request.url });
-}
 
 export async function instanceRoutes(app: FastifyInstance, opts: { store: Store; consoles?: InstanceConsoles }) {
   const { store, consoles } = opts;
@@ -54,11 +48,11 @@ export async function instanceRoutes(app: FastifyInstance, opts: { store: Store;
     return { serverId: String(inst.instance_uuid), controller: controller as unknown as Row };
   };
   const withCluster = async <T>(reply: FastifyReply, f: (c: InstanceConsoles) => Promise<T>) => {
-    if (!consoles) return gatewayProblem(reply, 501, 'this XOS server has no cluster backend wired in, so it cannot reach an instance\'s console');
+    if (!consoles) return sendProblem(reply, 501, 'this XOS server has no cluster backend wired in, so it cannot reach an instance\'s console');
     try {
       return await f(consoles);
     } catch (e) {
-      if (e instanceof ClusterError) return gatewayProblem(reply, 502, e.message);
+      if (e instanceof ClusterError) return sendProblem(reply, 502, e.message);
       throw e;
     }
   };

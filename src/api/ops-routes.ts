@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../model/errors.
 import { clusterScope } from '../ops/access.js';
 import { byHealth, clusterView, type ClusterView } from '../ops/cluster-view.js';
 import { errorResponses, jsonResponse } from './contract.js';
+import { sendProblem } from './problem.js';
 import { backlogSchema, clusterSchema, clustersSchema, doctorSchema, runSchema } from './ops-schemas.js';
 import type { ClusterProbe } from '../ops/cluster-probe.js';
 import type { XosConfig } from '../config/schema.js';
@@ -95,7 +96,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
     },
     handler: async (req: FastifyRequest<{ Body: { command: Builtin; controller?: string; deployment?: number; timeout?: number } }>, reply: FastifyReply) => {
       const scope = clusterScope(req.principal!);
-      if (!opts.probe) return reply.code(501).type('application/problem+json').send({ type: 'about:blank', title: 'Not Implemented', status: 501, detail: 'this XOS server has no cluster backend wired in' });
+      if (!opts.probe) return sendProblem(reply, 501, 'this XOS server has no cluster backend wired in');
       let deployments = scope.deployments;
       const b = req.body;
       if (b.deployment !== undefined) deployments = deployments ? deployments.filter((d) => d === b.deployment) : [b.deployment];

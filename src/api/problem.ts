@@ -20,6 +20,9 @@ const titles: Record<number, string> = {
   428: 'Precondition Required',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 export function sendProblem(reply: FastifyReply, status: number, detail: string, errors: FieldError[] = []) {
