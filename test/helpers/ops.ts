@@ -2,7 +2,7 @@
 // (each in a deployment of its own), and the OpenStack probe that the collectors use.
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { ADMIN, basic, buildTestServer, startTestServer, type Reply, type TestServer, type Who } from './xos.js';
+import { ADMIN, buildTestServer, callerOf, startTestServer, type TestServer } from './xos.js';
 import { FakeCloud, type FakeCloudOptions } from '../fake-cloud/index.js';
 import { openstackProbe } from '../../src/openstack/probe.js';
 import { pollClusters } from '../../src/ops/collectors.js';
@@ -24,24 +24,7 @@ export async function opsWorld(): Promise<OpsWorld> {
   const s = await startTestServer('pglite');
   const probe = openstackProbe((x) => s.store.secret(x), { timeoutMs: 15_000 });
   const app = await buildTestServer({ store: s.store, config: s.config, logger: false, probe });
-  s.call = async (who: Who, method: string, url: string, body?: unknown): Promise<Reply> => {
-    const res = await app.inject({
-      method: method as 'GET',
-      url,
-      payload: body === undefined ? undefined : JSON.stringify(body),
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(who ? { authorization: basic(who) } : {}) },
-    });
-    let parsed: unknown;
-    try {
-      parsed = res.body ? JSON.parse(res.body) : undefined;
-    } catch {
-      parsed = res.body;
-    }
-    // A response that breaks the OpenAPI document fails the test that received it.
-    const wrong = app.contract.violations.splice(0);
-    if (wrong.length) throw new Error(`the response does not match the OpenAPI document:\n${wrong.join('\n')}`);
-    return { status: res.statusCode, body: parsed, headers: res.headers };
-  };
+  s.call = callerOf(app);
   const clouds = new Map<string, FakeCloud>();
   const ids: Record<string, number> = {};
   const make = async (plural: string, body: Record<string, unknown>) => {

@@ -95,16 +95,10 @@ export async function buildTestServer(opts: ServerOptions): Promise<FastifyInsta
 }
 
 // `server`: options of the server that no configuration key sets (such as the event stream's timing).
-export async function startTestServer(
-  backend: Backend = 'pglite',
-  env: Record<string, string> = {},
-  server: Pick<ServerOptions, 'eventsRecheckMs'> = {},
-): Promise<TestServer> {
-  const ts = await openTestStore(backend, env);
-  await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
-  const app = await buildTestServer({ ...server, store: ts.store, config: ts.config, logger: false });
-  await app.ready(); // here, not in a test's first request: building the response check takes seconds
-  const call: TestServer['call'] = async (who, method, url, body, headers = {}) => {
+// Requests to a test server as a given user; a response that breaks the OpenAPI document fails
+// the test that received it.
+export function callerOf(app: FastifyInstance & { contract: ContractLog }): TestServer['call'] {
+  return async (who, method, url, body, headers = {}) => {
     const res = await app.inject({
       method: method as 'GET',
       url,
@@ -126,6 +120,18 @@ export async function startTestServer(
     if (wrong.length) throw new Error(`the response does not match the OpenAPI document:\n${wrong.join('\n')}`);
     return { status: res.statusCode, body: parsed, headers: res.headers };
   };
+}
+
+export async function startTestServer(
+  backend: Backend = 'pglite',
+  env: Record<string, string> = {},
+  server: Pick<ServerOptions, 'eventsRecheckMs'> = {},
+): Promise<TestServer> {
+  const ts = await openTestStore(backend, env);
+  await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
+  const app = await buildTestServer({ ...server, store: ts.store, config: ts.config, logger: false });
+  await app.ready(); // here, not in a test's first request: building the response check takes seconds
+  const call = callerOf(app);
   return {
     ...ts,
     app,
