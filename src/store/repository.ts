@@ -515,8 +515,8 @@ export class Store {
   }
 
   // Derive fields, then check what a schema cannot, in the order that reveals least: required
-  // fields and references (as far as the caller can see them), the caller's right to write,
-  // uniqueness, the model's rules and its table-wide guard.
+  // fields and references (as far as the caller can see them), the caller's right to write, the
+  // model's rules, uniqueness and its table-wide guard.
   private async complete(
     tx: Queryable,
     m: ModelDef,
@@ -544,6 +544,12 @@ export class Store {
     }
     if (errors.length) throw new ValidationError(errors);
     if (o.authorize) await o.authorize(values, before, ctx);
+    // The row's own rules come before uniqueness: a value a person must change anyway (a pool's
+    // range outside its CIDR) is the first thing to fix, and a duplicate of it may not remain one.
+    if (m.validate) {
+      const ruleErrors = await m.validate(values, before, ctx);
+      if (ruleErrors.length) throw new ValidationError(ruleErrors);
+    }
     const conflicts: FieldError[] = [];
     const groups = [
       ...Object.entries(m.fields).filter(([, d]) => d.unique).map(([f]) => [f]),
@@ -555,16 +561,11 @@ export class Store {
       const conds = g.map((f) => (m.fields[f].type === 'email' ? sql`lower(${ident(f)}) = lower(${values[f]})` : sql`${ident(f)} = ${values[f]}`));
       const [hit] = await this.run<{ id: number }>(tx, sql`SELECT id FROM ${ident(m.table)} WHERE ${join(conds, ' AND ')} AND deleted = false AND id <> ${before?.id ?? 0} LIMIT 1`);
       if (hit) {
-        const desc = g.map((f) => `${f} ${JSON.stringify(values[f])}`).join(', ');
-        const who = (await this.visibleRow(tx, m, hit.id, o.visible)) ? `${m.name} ${hit.id}` : `another ${m.label.toLowerCase()}`;
-        conflicts.push({ field: g[g.length - 1], message: `${who} already has ${desc}` });
+        const seen = await this.visibleRow(tx, m, hit.id, o.visible);
+        conflicts.push({ field: g[g.length - 1], message: duplicateMessage(m, g, values, seen ? hit.id : null) });
       }
     }
     if (conflicts.length) throw new ConflictError(conflicts.map((c) => c.message).join('; '), conflicts);
-    if (m.validate) {
-      const ruleErrors = await m.validate(values, before, ctx);
-      if (ruleErrors.length) throw new ValidationError(ruleErrors);
-    }
     await this.guard(tx, m, values, before, ctx);
     return values;
   }
@@ -661,6 +662,19 @@ function dropBoundSecrets(m: ModelDef, values: Row, before: Row, patch: Row): st
     }
   }
   return dropped;
+}
+
+// A duplicate in words: "a slice named mysite_web already exists (slice 1)". The other row is
+// named by its id only when the caller may read it (`id` null otherwise).
+function duplicateMessage(m: ModelDef, group: string[], values: Row, id: number | null): string {
+  const kind = m.label.toLowerCase();
+  const article = /^[aeio]/.test(kind) ? 'an' : 'a'; // a user, an image
+  const value = (f: string) => (typeof values[f] === 'string' ? JSON.stringify(values[f]) : String(values[f]));
+  const what =
+    group.length === 1 && group[0] === m.titleField && m.fields[group[0]].type === 'string'
+      ? `named ${values[group[0]]}`
+      : `with ${group.map((f) => `${f} ${value(f)}`).join(group.length === 2 ? ' and ' : ', ')}`;
+  return `${article} ${kind} ${what} already exists ${id === null ? '(one you cannot see)' : `(${kind} ${id})`}`;
 }
 
 // Whether two values of a field are the same for the store (JSON by content, emails by case).
