@@ -9,6 +9,7 @@ import type { ApiRows } from '../model/rows.js';
 import type { ListPage } from '../api/contract.js';
 import type { ImportSummary } from '../ops/import-controller.js';
 import { api, type Connection } from './client.js';
+import { formatOf, outputOption, render } from './formats.js';
 
 const many = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -139,13 +140,19 @@ export function addControllerCommands(program: Command, conn: () => Connection) 
     .command('import <controller>')
     .description("Create Nodes from a cluster's compute hosts and import its flavors and public images (name or id)")
     .option('--site <id>', 'site for the site deployment of the nodes (default: the one already bound, else the first site)')
-    .option('--json', 'print the summary as JSON')
+    .addOption(outputOption())
+    .option('--json', 'print the summary as JSON (-o json)')
     .action(async (given: string, o) => {
       const c = conn();
       if (o.site !== undefined && !/^\d+$/.test(o.site)) throw new Error(`--site: "${o.site}" is not a site id`);
       const id = await controllerId(c, given);
       const s = await api<ImportSummary>(c, 'POST', `/api/core/controllers/${id}/import`, o.site !== undefined ? { site: Number(o.site) } : {});
-      if (o.json) return console.log(JSON.stringify(s, null, 2));
+      const format = formatOf(o);
+      if (format !== 'table') {
+        const rows = s.items.map((i) => [i.kind, i.name, i.result, String(i.id ?? ''), i.detail ?? '']);
+        process.stdout.write(render(format, { columns: ['kind', 'name', 'result', 'id', 'detail'], rows, data: s }));
+        return;
+      }
       const t = new Table({
         head: ['kind', 'name', 'result', 'id', 'detail'],
         style: { head: [], border: [] },

@@ -3,6 +3,7 @@
 // (critical), 3 when the doctor itself could not run.
 import type { Command } from 'commander';
 import { api, type Connection } from './client.js';
+import { formatOf, outputOption, render } from './formats.js';
 import type { DoctorReport, Finding } from '../ops/doctor/index.js';
 
 const LABEL = { critical: 'CRITICAL', warning: 'WARNING ', ok: 'OK      ' } as const;
@@ -31,11 +32,12 @@ export function addDoctorCommand(program: Command, conn: () => Connection) {
   program
     .command('doctor')
     .description('Check every cluster and XOS itself; print every finding with its cause and remedy (exit 0 ok, 1 warning, 2 critical)')
-    .option('--json', 'print the report as JSON')
+    .addOption(outputOption())
+    .option('--json', 'print the report as JSON (-o json)')
     .option('--controller <name>', 'only this controller')
     .option('--cached', "use the collectors' last reading instead of reading the clusters now")
     .option('-v, --verbose', 'also print what is fine')
-    .action(async (o: { json?: boolean; controller?: string; cached?: boolean; verbose?: boolean }) => {
+    .action(async (o: { json?: boolean; output?: string; controller?: string; cached?: boolean; verbose?: boolean }) => {
       const q = new URLSearchParams();
       if (o.controller) q.set('controller', o.controller);
       if (o.cached) q.set('cached', 'true');
@@ -46,7 +48,14 @@ export function addDoctorCommand(program: Command, conn: () => Connection) {
         console.error(`xos doctor: cannot run the checks: ${(e as Error).message}`);
         process.exit(3);
       }
-      console.log(o.json ? JSON.stringify(r, null, 2) : formatReport(r, Boolean(o.verbose)));
+      const format = formatOf(o);
+      if (format === 'table') console.log(formatReport(r, Boolean(o.verbose)));
+      else {
+        const columns = ['severity', 'code', 'cluster', 'object', 'symptom', 'cause', 'remedy'] as const;
+        const shown = o.verbose ? r.findings : r.findings.filter((f) => f.severity !== 'ok');
+        const rows = shown.map((f) => columns.map((c) => String(f[c] ?? '')));
+        process.stdout.write(render(format, { columns, rows, data: r }));
+      }
       process.exitCode = r.exit_code;
     });
 }

@@ -7,6 +7,8 @@ import { VERSION } from '../version.js';
 import { ApiError, connection } from './client.js';
 import { addLoginCommands } from './login.js';
 import { addObjectCommands } from './objects.js';
+import { addModelsCommand } from './models-command.js';
+import { addCompletionCommand } from './completion.js';
 import { addControllerCommands } from './controller-commands.js';
 import { addProcessCommands } from './process-commands.js';
 import { addNginxConfigCommand } from './nginx-command.js';
@@ -78,15 +80,18 @@ cfg
 
 addLoginCommands(program, conn);
 addObjectCommands(program, conn);
+addModelsCommand(program);
 addControllerCommands(program, conn);
 addDoctorCommand(program, conn);
 addCheckCommands(program, conn);
 addInstanceCommands(program, conn);
 addClusterRunCommand(program, conn);
+addCompletionCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ApiError) {
-    const fields = e.body.errors ?? [];
+    // Bad input is listed field by field; anything else (a conflict) is one sentence already.
+    const fields = e.status === 400 ? (e.body.errors ?? []) : [];
     console.error(`error (HTTP ${e.status}): ${fields.length ? 'the request was rejected' : e.message}`);
     for (const f of fields) console.error(`  ${f.field}: ${f.message}`);
   } else console.error(`error: ${(e as Error).message}`);

@@ -5,7 +5,9 @@ import { models } from '../model/registry.js';
 import type { FieldDef, ModelDef, Row } from '../model/types.js';
 import type { ListPage } from '../api/contract.js';
 import { api, type Connection } from './client.js';
-import { printRow, printTable } from './output.js';
+import { formatRow, listColumns, listRows } from './output.js';
+import { formatOf, outputOption, render } from './formats.js';
+import { refNames } from './ref-names.js';
 
 export function findModel(word: string): ModelDef {
   const w = word.toLowerCase().replace(/[-_ ]/g, '');
@@ -61,7 +63,9 @@ export function addObjectCommands(program: Command, conn: () => Connection) {
     .option('--search <text>', 'text to look for')
     .option('--limit <n>', 'rows to show', '50')
     .option('--offset <n>', 'rows to skip', '0')
-    .option('--json', 'print JSON')
+    .option('--ids', 'show references as ids, not names')
+    .addOption(outputOption())
+    .option('--json', 'print JSON (-o json)')
     .action(async (type: string, filters: string[], o) => {
       const m = findModel(type);
       const q = new URLSearchParams({ limit: o.limit, offset: o.offset });
@@ -72,21 +76,27 @@ export function addObjectCommands(program: Command, conn: () => Connection) {
         if (i <= 0) throw new Error(`"${f}" is not field=value`);
         q.set(f.slice(0, i), f.slice(i + 1));
       }
-      const res = await api<ListPage<Row>>(conn(), 'GET', `/api/core/${m.plural}?${q}`);
-      if (o.json) return console.log(JSON.stringify(res, null, 2));
-      printTable(m, res.items);
-      console.log(`${res.items.length} of ${res.total} ${m.plural}`);
+      const c = conn();
+      const res = await api<ListPage<Row>>(c, 'GET', `/api/core/${m.plural}?${q}`);
+      const format = formatOf(o);
+      const columns = listColumns(m);
+      // JSON and YAML are the API's page as it is: ids, for scripts
+      const names = o.ids || format === 'json' || format === 'yaml' ? new Map() : await refNames(c, m, res.items, columns);
+      process.stdout.write(render(format, { columns, rows: listRows(m, res.items, names), data: res }));
+      if (format === 'table') console.log(`${res.items.length} of ${res.total} ${m.plural}`);
     });
 
   program
     .command('show <type> <id>')
     .description('Show one object: xos show slice 3')
+    .option('--ids', 'show references as ids only')
     .option('--json', 'print JSON')
     .action(async (type: string, raw: string, o) => {
       const m = findModel(type);
-      const row = await api<Row>(conn(), 'GET', `/api/core/${m.plural}/${id(raw)}`);
-      if (o.json) console.log(JSON.stringify(row, null, 2));
-      else printRow(row);
+      const c = conn();
+      const row = await api<Row>(c, 'GET', `/api/core/${m.plural}/${id(raw)}`);
+      if (o.json) return console.log(JSON.stringify(row, null, 2));
+      console.log(formatRow(m, row, o.ids ? new Map() : await refNames(c, m, [row], Object.keys(row))));
     });
 
   program
@@ -118,17 +128,5 @@ export function addObjectCommands(program: Command, conn: () => Connection) {
       const m = findModel(type);
       await api(conn(), 'DELETE', `/api/core/${m.plural}/${id(raw)}`);
       console.log(`deleted ${m.name.toLowerCase()} ${raw}`);
-    });
-
-  program
-    .command('models')
-    .description('The object types and their fields')
-    .action(() => {
-      for (const m of models) {
-        const fields = Object.entries(m.fields)
-          .filter(([, d]) => !d.readOnly && !d.hidden)
-          .map(([f, d]) => `${f}${d.required ? '*' : ''}`);
-        console.log(`${m.plural.padEnd(28)} ${fields.join(' ')}`);
-      }
     });
 }

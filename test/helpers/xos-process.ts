@@ -8,6 +8,20 @@ import { scaled } from './wait.js';
 export const xos = path.resolve('bin/xos');
 export const run = promisify(execFile);
 
+// `xos` with the environment `env()` gives at the time of the call (plus `extra`), and the same
+// for a command expected to fail, which returns its exit code and output.
+export function cliRunner(env: () => Record<string, string>) {
+  const cli = (args: string[], extra: Record<string, string> = {}) => run(xos, args, { env: { ...process.env, ...env(), ...extra } });
+  const fails = (args: string[]) =>
+    cli(args).then(
+      (r): never => {
+        throw new Error(`expected failure, got ${r.stdout}`);
+      },
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+  return { cli, fails };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = net.createServer().listen(0, '127.0.0.1', () => {
