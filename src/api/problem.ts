@@ -34,13 +34,22 @@ export function sendProblem(reply: FastifyReply, status: number, detail: string,
     .send({ type: 'about:blank', title: titles[status] ?? 'Error', status, detail, ...(errors.length ? { errors } : {}), instance: reply.request.url });
 }
 
+// The fields a request's body gave as null, noted before validation coerces them (fieldErrors).
+const givenNull = new WeakMap<FastifyRequest, Set<string>>();
+
 export function registerProblemHandlers(app: FastifyInstance) {
+  app.addHook('preValidation', async (request) => {
+    const b = request.body;
+    if (!b || typeof b !== 'object' || Array.isArray(b)) return;
+    const nulls = Object.entries(b).filter(([, v]) => v === null).map(([k]) => k);
+    if (nulls.length) givenNull.set(request, new Set(nulls));
+  });
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof XosError) return sendProblem(reply, err.status, err.message, err.errors);
     if (err.validation) {
       const m = (request.routeOptions.config as { model?: ModelDef }).model;
       const where = err.validationContext;
-      const errors = m && where === 'body' ? fieldErrors(m, err.validation as never) : err.validation.map((v) => ({
+      const errors = m && where === 'body' ? fieldErrors(m, err.validation as never, givenNull.get(request)) : err.validation.map((v) => ({
         field: (v.instancePath.replace(/^\//, '') || (v.params as { missingProperty?: string }).missingProperty || where) ?? 'request',
         message: v.message ?? 'is invalid',
       }));

@@ -138,8 +138,10 @@ export function rowSchema(m: ModelDef): Schema {
   return { type: 'object', required: Object.keys(properties), properties };
 }
 
-// Turn Ajv's errors into one message per field, in words a person can act on.
-export function fieldErrors(m: ModelDef, errors: ErrorObject[] | null | undefined): FieldError[] {
+// Turn Ajv's errors into one message per field, in words a person can act on. `givenNull`: the
+// fields the body held as null before coercion made them 0 or "": a required one of them is
+// "required" (an empty Site in a form), not "at least 1".
+export function fieldErrors(m: ModelDef, errors: ErrorObject[] | null | undefined, givenNull: ReadonlySet<string> = new Set()): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
@@ -207,6 +209,7 @@ export function fieldErrors(m: ModelDef, errors: ErrorObject[] | null | undefine
         message = e.message ?? 'is invalid';
     }
     if (field === '(body)' && e.keyword === 'type') message = 'the body must be a JSON object';
+    if (givenNull.has(field) && m.fields[field]?.required) message = 'is required';
     if (seen.has(field)) continue;
     seen.add(field);
     out.push({ field, message });

@@ -80,6 +80,10 @@ describe('API', () => {
     assert.equal(f.color, 'is not a field of Slice');
     assert.equal(f.backend_status, 'is read-only');
     problem(await s.call(ADMIN, 'POST', '/api/core/slices', {}), 400, /name is required/);
+    // an empty form sends null for a required reference: it is missing, not "at least 1"
+    const empty = await s.call(ADMIN, 'POST', '/api/core/slices', { name: '', site: null, description: null });
+    problem(empty, 400);
+    assert.deepEqual(fieldsOf(empty), { name: 'must not be empty', site: 'is required' });
     problem(await s.call(ADMIN, 'POST', '/api/core/slices', [1, 2]), 400);
     problem(await s.call(ADMIN, 'POST', '/api/core/slices', '{"name": '), 400, /not valid JSON/);
     problem(await s.call(ADMIN, 'POST', '/api/core/slices', 'name=x', { 'content-type': 'text/plain' }), 415);
