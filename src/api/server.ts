@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { docsUiOptions } from './docs-ui.js';
 import { Ajv } from 'ajv';
 import { addXosFormats } from '../model/jsonschema.js';
 import type { Store } from '../store/repository.js';
@@ -88,7 +89,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
       security: [{ basic: [] }, { bearer: [] }, { session: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
+  await app.register(swaggerUi, docsUiOptions(config.gui.branding_name));
   // One budget of wrong passwords for HTTP Basic and the login form alike.
   const guesses = new GuessLimit({ max: config.api.login_attempts_per_minute, windowMs: 60_000 });
   await app.register(authn, { store, guesses });

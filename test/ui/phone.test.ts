@@ -1,7 +1,8 @@
 // The web UI on a phone (390×844) in Chromium: a menu button opens the navigation and a choice
 // closes it, the header keeps "Log out" on screen, the dashboard's error list does not wrap letter
-// by letter, tables scroll inside their card with the status column kept next to the name, and no
-// main page scrolls sideways.
+// by letter, tables scroll inside their card with the status column kept next to the name, no
+// main page scrolls sideways, and a long tab row scrolls with a fading edge. Also the small things
+// that read wrong on any screen: an empty required reference, an empty list, the API browser.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -30,6 +31,8 @@ describe('web UI on a phone', { skip: skipBrowser }, () => {
     s = await serve();
     ids.image = (await api('POST', '/api/core/images', { name: 'ubuntu-22.04-server-cloudimg-amd64' })).id;
     ids.slice = (await api('POST', '/api/core/slices', { name: 'mysite_web_frontend_servers', site: 1, description: 'the web front ends of the site' })).id;
+    const template = (await api('GET', '/api/core/networktemplates?name=Private')).items[0].id;
+    ids.network = (await api('POST', '/api/core/networks', { name: 'web-net', template, owner: ids.slice })).id;
     for (let i = 0; i < 3; i++)
       ids[`i${i}`] = (await api('POST', '/api/core/instances', { name: `mysite_web_frontend_servers-${i}`, slice: ids.slice, deployment: 1, image: ids.image, flavor: 1 })).id;
     // One instance in error with a long message, as the synchronizer leaves it.
@@ -96,6 +99,57 @@ describe('web UI on a phone', { skip: skipBrowser }, () => {
       const w = await width();
       assert.ok(w.scroll <= PHONE.width, `${path}: the page is ${w.scroll} px wide in a ${PHONE.width} px window`);
     });
+
+  test('a tab row too long for the screen scrolls on one line, and its faded edge follows the scrolling', async () => {
+    for (const viewport of [PHONE, { width: 1360, height: 900 }]) {
+      await page.setViewportSize(viewport);
+      await page.goto(`${s.base}/slices/${ids.slice}`);
+      const tabs = page.getByRole('tablist').first();
+      await tabs.getByRole('tab').first().waitFor();
+      const row = await tabs.evaluate((el) => ({
+        scroll: el.scrollWidth,
+        client: el.clientWidth,
+        tops: [...new Set(Array.from(el.children).map((c) => Math.round(c.getBoundingClientRect().top)))].length,
+      }));
+      assert.equal(row.tops, 1, `${viewport.width} px: the tabs stay on one line`);
+      if (viewport === PHONE) {
+        assert.ok(row.scroll > row.client, `the tab row (${row.scroll} px) is wider than its ${row.client} px`);
+        await page.waitForFunction(() => document.querySelector('[role=tablist]')?.getAttribute('data-more') === 'right');
+        const mask = await tabs.evaluate((el) => getComputedStyle(el).maskImage || getComputedStyle(el).webkitMaskImage);
+        assert.match(mask, /linear-gradient/, 'the right edge fades');
+        await tabs.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
+        await page.waitForFunction(() => document.querySelector('[role=tablist]')?.getAttribute('data-more') === 'left');
+        assert.ok((await width()).scroll <= PHONE.width, 'the page itself does not scroll sideways');
+      } else assert.equal(await tabs.getAttribute('data-more'), null, 'no fade where everything fits');
+    }
+    await page.setViewportSize(PHONE);
+  });
+
+  test('an empty slice form says which fields are required; an empty list reads "none"', async () => {
+    await page.goto(`${s.base}/slices/new`);
+    await page.getByRole('button', { name: 'Create slice' }).click();
+    const summary = page.locator('.form-summary');
+    await summary.getByText('Site: is required').waitFor();
+    assert.doesNotMatch(await summary.innerText(), /at least/);
+    await page.goto(`${s.base}/networks/${ids.network}`);
+    await page.getByRole('heading', { name: 'web-net', level: 1 }).waitFor();
+    const permitted = page.locator('dd[data-field="permitted_slices"]');
+    assert.equal((await permitted.innerText()).trim(), 'none');
+  });
+
+  test('the API browser carries the XOS name and reads /api/openapi.json', async () => {
+    const docs = await ctx.newPage();
+    const loaded = docs.waitForResponse((r) => new URL(r.url()).pathname === '/api/openapi.json');
+    await docs.goto(`${s.base}/api/docs/`);
+    assert.equal((await loaded).status(), 200);
+    assert.equal(await docs.title(), 'XOS API documentation');
+    const logo = docs.locator('.topbar img').first();
+    await logo.waitFor();
+    const src = (await logo.getAttribute('src')) ?? '';
+    assert.match(Buffer.from(src.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString(), />XOS API</);
+    await docs.locator('.info .title', { hasText: 'XOS' }).waitFor();
+    await docs.close();
+  });
 
   test('the pages logged no errors', () => {
     assert.deepEqual(watch.unexpected([]), []);

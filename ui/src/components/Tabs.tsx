@@ -1,5 +1,6 @@
 // WAI-ARIA tabs: arrow keys, Home and End move between tabs; the selected one is in the URL.
 import { useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { useScrollHint } from '../scroll-hint';
 
 export interface TabDef {
   id: string;
@@ -10,6 +11,7 @@ export interface TabDef {
 export function Tabs({ tabs, selected, onSelect, label }: { tabs: TabDef[]; selected: string; onSelect: (id: string) => void; label: string }) {
   const current = tabs.find((t) => t.id === selected) ?? tabs[0];
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const list = useScrollHint<HTMLDivElement>(tabs.length);
   const onKey = (e: KeyboardEvent) => {
     const i = tabs.indexOf(current);
     let j = -1;
@@ -24,7 +26,7 @@ export function Tabs({ tabs, selected, onSelect, label }: { tabs: TabDef[]; sele
   };
   return (
     <div className="tabs">
-      <div role="tablist" aria-label={label} className="tablist" onKeyDown={onKey}>
+      <div role="tablist" aria-label={label} className="tablist" onKeyDown={onKey} ref={list}>
         {tabs.map((t) => (
           <button
             key={t.id}
