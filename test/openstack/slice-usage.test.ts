@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { ADMIN, buildTestServer, callerOf, startTestServer, type TestServer } from '../helpers/xos.js';
-import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
+import { adminPost, connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { scaled, until } from '../helpers/wait.js';
 import { dbOf } from '../../src/store/inspect.js';
 import { Engine } from '../../src/sync/engine.js';
@@ -20,11 +20,7 @@ describe('slice usage against the real cluster quota', { skip: labSkip }, () => 
   let engine: Engine;
   const run = crypto.randomBytes(3).toString('hex'); // names unique per run: the lab outlives tests
   const ids: Record<string, number> = {};
-  const post = async (plural: string, body: unknown) => {
-    const r = await s.call(ADMIN, 'POST', `/api/core/${plural}`, body);
-    assert.equal(r.status, 201, `${plural}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const post = (plural: string, body: unknown) => adminPost(s, ADMIN)(plural, body);
 
   before(async () => {
     const l = lab();
