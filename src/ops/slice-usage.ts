@@ -5,41 +5,9 @@
 import type { Row } from '../model/types.js';
 import { model } from '../model/registry.js';
 import type { Store } from '../store/repository.js';
+import type { ClusterUsage, ProjectQuotas, SliceUsage } from './slice-usage-types.js';
 
-// One quota of a project: what is in use and the limit (null: unlimited).
-export interface QuotaUse {
-  used: number;
-  limit: number | null;
-}
-
-export interface ProjectQuota {
-  instances: QuotaUse;
-  cores: QuotaUse;
-  ram_mb: QuotaUse;
-}
-
-// A backend (src/openstack/quotas.ts) reads a project's quota and usage on a cluster with the
-// controller's credentials; `controller` is the stored row (secrets encrypted). Failures to reach
-// or read the cluster are thrown with a message for a person; `signal` ends the call.
-export interface ProjectQuotas {
-  projectQuota(controller: Row, projectId: string, signal: AbortSignal): Promise<ProjectQuota>;
-}
-
-export interface ClusterUsage {
-  controller: number;
-  name: string;
-  deployment: number;
-  project_id: string | null;
-  status: 'ok' | 'pending' | 'error';
-  message: string | null;
-  quota: ProjectQuota | null;
-}
-
-export interface SliceUsage {
-  slice: number;
-  xos: { instances: number; vcpus: number; ram_mb: number; max_instances: number };
-  clusters: ClusterUsage[];
-}
+export type * from './slice-usage-types.js';
 
 export async function sliceUsage(store: Store, slice: Row, quotas: ProjectQuotas | undefined, timeoutMs: number): Promise<SliceUsage> {
   const sliceId = Number(slice.id);
