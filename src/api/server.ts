@@ -25,6 +25,8 @@ import { metricsRoutes } from './metrics-routes.js';
 import { XosMetrics } from '../ops/metrics.js';
 import { instanceRoutes } from './instance-routes.js';
 import type { InstanceConsoles } from '../ops/instance-console.js';
+import { sliceUsageRoutes } from './slice-usage-routes.js';
+import type { ProjectQuotas } from '../ops/slice-usage.js';
 import type { ClusterInventory } from '../ops/inventory.js';
 import type { ClusterProbe } from '../ops/cluster-probe.js';
 import { VERSION } from '../version.js';
@@ -43,9 +45,10 @@ export interface ServerOptions {
   metrics?: XosMetrics; // shared with the synchronizer of the same process (its reconcile durations)
   eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
   consoles?: InstanceConsoles; // reaches instance consoles and logs on their clusters (501 without)
+  quotas?: ProjectQuotas; // reads a slice's project quotas on its clusters (shown as failing without)
 }
 
-export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, probe, metrics, eventsRecheckMs, consoles }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, probe, metrics, eventsRecheckMs, consoles, quotas }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level, ...(logStream ? { stream: logStream } : {}) } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -106,6 +109,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   await app.register(retryRoutes, { store });
   await app.register(controllerRoutes, { store, inventory });
   await app.register(instanceRoutes, { store, consoles });
+  await app.register(sliceUsageRoutes, { store, quotas });
   await app.register(statsRoutes, { store, config, capacity });
   await app.register(opsRoutes, { store, config, probe });
   app.get(

@@ -14,6 +14,7 @@ import { openstackInventory } from '../openstack/inventory.js';
 import { synchronizerFor } from '../sync/backends.js';
 import { openstackProbe } from '../openstack/probe.js';
 import { openstackConsoles } from '../openstack/consoles.js';
+import { openstackQuotas } from '../openstack/quotas.js';
 import { XosMetrics } from '../ops/metrics.js';
 import type { Role } from './roles.js';
 import { startOpsRole } from './ops-role.js';
@@ -56,6 +57,7 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
         config,
         inventory: openstackInventory((s) => store.secret(s), { caFile }), // controller imports
         consoles: openstackConsoles((s) => store.secret(s), { caFile }), // instance consoles and logs
+        quotas: openstackQuotas((s) => store.secret(s), { caFile }), // slice usage against cluster quotas
         probe,
         metrics,
       })

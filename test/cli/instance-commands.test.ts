@@ -3,13 +3,13 @@
 // needs (the URL, the log, what was asked for); bad input fails with a reason.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run, serve, xos, type Served } from '../helpers/xos-process.js';
 import { until } from '../helpers/wait.js';
 import { FakeCloud } from '../fake-cloud/index.js';
+import { connectFakeCloud } from '../helpers/fake-cluster.js';
 
 const PASSWORD = 'cli-admin-password-1';
 
@@ -44,17 +44,10 @@ describe('xos instance commands', () => {
     const dataDir = path.join(tmp, 'data');
     server = await serve({ XOS_DATA_DIR: dataDir, XOS_ADMIN_PASSWORD: PASSWORD });
     env = { XOS_API_PORT: String(server.port), XOS_CLI_HOME: path.join(tmp, 'cli'), XOS_USER: 'admin@example.com', XOS_PASSWORD: PASSWORD };
-    const ctl = await api('POST', '/api/core/controllers', {
-      name: 'fake', deployment: 1, auth_url: cloud.authUrl, admin_user: cloud.adminUser, admin_password: cloud.adminPassword, admin_tenant: cloud.adminProject, domain: cloud.domain,
-    });
-    await api('POST', '/api/core/sitedeployments', { site: 1, deployment: 1, controller: ctl.id });
-    const file = path.join(tmp, 'disk.img');
-    fs.writeFileSync(file, crypto.randomBytes(4096));
-    const image = await api('POST', '/api/core/images', { name: 'tiny', disk_format: 'raw', container_format: 'bare', path: file });
-    await api('POST', '/api/core/imagedeployments', { image: image.id, deployment: 1 });
+    const { image } = await connectFakeCloud(api, cloud, tmp);
     const slice = await api('POST', '/api/core/slices', { name: 'mysite_web', site: 1 });
     const flavor = (await api('GET', '/api/core/flavors?name=m1.small')).items[0];
-    inst = (await api('POST', '/api/core/instances', { name: 'web1', slice: slice.id, deployment: 1, image: image.id, flavor: flavor.id })).id;
+    inst = (await api('POST', '/api/core/instances', { name: 'web1', slice: slice.id, deployment: 1, image, flavor: flavor.id })).id;
     await until(async () => `instance ${inst} in sync (${(await row()).backend_status})`, async () => {
       const r = await row();
       return r.backend_code === 1 && r.power_state === 'running' && r;

@@ -543,6 +543,18 @@ export class Nova implements Service {
     r.on('GET', '/os-services', (req) =>
       json(200, { services: this.services.filter((s) => (!req.query.has('binary') || req.query.get('binary') === s.binary) && (!req.query.has('host') || req.query.get('host') === s.host)) }),
     );
+    // Nova counts what the project's live servers use against each limit.
+    r.on('GET', '/os-quota-sets/:project/detail', (_q, p) => {
+      const live = [...this.servers.values()].filter((s) => s.tenant_id === p.project && s.deletedReads === undefined);
+      const use: Record<string, number> = { instances: live.length, cores: 0, ram: 0 };
+      for (const s of live) {
+        const f = this.flavors.get(s.flavor.id);
+        use.cores += f?.vcpus ?? 0;
+        use.ram += f?.ram ?? 0;
+      }
+      const q = this.quotaOf(p.project);
+      return json(200, { quota_set: { id: p.project, ...Object.fromEntries(Object.entries(q).map(([k, limit]) => [k, { limit, in_use: use[k] ?? 0, reserved: 0 }])) } });
+    });
     r.on('GET', '/os-quota-sets/:project', (_q, p) => json(200, { quota_set: { id: p.project, ...this.quotaOf(p.project) } }));
     r.on('PUT', '/os-quota-sets/:project', (req, p) => {
       if (!this.isAdmin(req)) throw new HttpError(403, 'Policy does not allow os_compute_api:os-quota-sets:update to be performed.');

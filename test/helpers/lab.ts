@@ -62,3 +62,12 @@ export async function connectLab(post: Post, l: Lab, name: string, site: number,
   await post('imagedeployments', { image, deployment: dep.id });
   return { dep: dep.id, ctl: ctl.id, sd: sd.id };
 }
+
+// Creates a row as the administrator and returns it; anything but 201 fails the test.
+export const adminPost =
+  (s: { call: (who: { email: string; password: string }, method: string, url: string, body?: unknown) => Promise<{ status: number; body: any }> }, admin: { email: string; password: string }) => // eslint-disable-line @typescript-eslint/no-explicit-any
+  async (plural: string, body: unknown) => {
+    const r = await s.call(admin, 'POST', `/api/core/${plural}`, body);
+    if (r.status !== 201) throw new Error(`POST ${plural}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };

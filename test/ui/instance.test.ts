@@ -4,7 +4,6 @@
 // on a phone (390×844) without horizontal scrolling.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { synchronizerFor } from '../../src/sync/backends.js';
 import { openstackBackend } from '../../src/openstack/index.js';
 import { openstackConsoles } from '../../src/openstack/consoles.js';
 import { FakeCloud } from '../fake-cloud/index.js';
+import { connectFakeCloud } from '../helpers/fake-cluster.js';
 import { ConsoleWatch, ensureUiBuilt, launch, login, skipBrowser } from './browser.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -49,16 +49,9 @@ describe('instance page: power, console and log', { skip: skipBrowser }, () => {
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     engine = new Engine(s.store, synchronizerFor(openstackBackend()), { tickMs: 100, backoff: { baseSeconds: 0.2, capSeconds: 1 } });
     await engine.start();
-    const ctl = await api('POST', '/api/core/controllers', {
-      name: 'fake', deployment: 1, auth_url: cloud.authUrl, admin_user: cloud.adminUser, admin_password: cloud.adminPassword, admin_tenant: cloud.adminProject, domain: cloud.domain,
-    });
-    await api('POST', '/api/core/sitedeployments', { site: 1, deployment: 1, controller: ctl.id });
-    const file = path.join(tmp, 'disk.img');
-    fs.writeFileSync(file, crypto.randomBytes(4096));
-    const image = await api('POST', '/api/core/images', { name: 'tiny', disk_format: 'raw', container_format: 'bare', path: file });
-    await api('POST', '/api/core/imagedeployments', { image: image.id, deployment: 1 });
+    const { image } = await connectFakeCloud(api, cloud, tmp);
     const slice = await api('POST', '/api/core/slices', { name: 'mysite_web', site: 1 });
-    inst = (await api('POST', '/api/core/instances', { name: 'web1', slice: slice.id, deployment: 1, image: image.id, flavor: 1 })).id;
+    inst = (await api('POST', '/api/core/instances', { name: 'web1', slice: slice.id, deployment: 1, image, flavor: 1 })).id;
     await until(async () => `instance ${inst} running (${(await row()).backend_status})`, async () => {
       const r = await row();
       return r.backend_code === 1 && r.power_state === 'running' && r;

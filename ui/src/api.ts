@@ -3,6 +3,7 @@
 
 import type { ApiRecord, ApiRowsByPlural, ApiSyncState, Plural } from '../../src/model/rows';
 import type { ListPage } from '../../src/api/contract';
+import type { SliceUsage } from '../../src/ops/slice-usage-types';
 
 // A row of a model the page knows by name ('slices'): its fields with their types, derived from
 // the model definitions the server uses (type-only: nothing of the server is bundled).
@@ -151,6 +152,7 @@ export const api = {
   console: async (id: number) => (await request<{ url: string; type: string; protocol: string }>('GET', `${core('instances')}/${id}/console`)).data,
   consoleLog: async (id: number, lines?: number) =>
     (await request<{ output: string; lines: number }>('GET', `${core('instances')}/${id}/console-log${lines ? `?lines=${lines}` : ''}`)).data,
+  sliceUsage: async (id: number) => (await request<SliceUsage>('GET', `${core('slices')}/${id}/usage`)).data,
   login: async (email: string, password: string) => (await request<Row>('POST', '/api/auth/login', { email, password })).data,
   changePassword: async (current_password: string, password: string) => {
     await request('POST', '/api/auth/password', { current_password, password });

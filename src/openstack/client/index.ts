@@ -10,7 +10,7 @@ export { createTransport, createNodeFetch, type FetchLike } from './transport.js
 export { paginate, collect, type PageOptions } from './pagination.js';
 export { negotiateMicroversion, parseVersionDocument, compareMicroversions } from './microversion.js';
 export { COMPUTE_MAX_MICROVERSION, encodeUserData, ComputeClient } from './services/compute.js';
-export type { Server, ServerCreate, Flavor, FlavorCreate, ComputeService, Hypervisor, QuotaSet } from './services/compute.js';
+export type { Server, ServerCreate, Flavor, FlavorCreate, ComputeService, Hypervisor, QuotaSet, QuotaSetDetail } from './services/compute.js';
 export { IdentityClient } from './services/identity.js';
 export type { Project, User, Role, RoleAssignment, ApplicationCredential } from './services/identity.js';
 export { NetworkClient } from './services/network.js';

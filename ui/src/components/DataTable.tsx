@@ -1,12 +1,18 @@
 // A table of rows of one model: sortable headers (buttons, with aria-sort), the name column links
 // to the row's page, references show their target's name. On a phone the status comes right after
 // the name, so that the column a person looks for is on screen before the table scrolls.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Row } from '../api';
 import { fieldLabel, rowTitle, type ModelInfo } from '../meta';
 import { Link } from '../router';
 import { useTitles } from '../titles';
 import { Value } from './Value';
+
+// Rows picked for a bulk action: a checkbox per row and one for every row on the page.
+export interface Selection {
+  selected: ReadonlySet<number>;
+  onChange: (rows: Row[], on: boolean) => void;
+}
 
 export interface Extra {
   key: string;
@@ -35,6 +41,7 @@ export function DataTable({
   caption,
   extra = [],
   busy = false,
+  selection,
 }: {
   model: ModelInfo;
   rows: Row[];
@@ -44,6 +51,7 @@ export function DataTable({
   caption: string;
   extra?: Extra[];
   busy?: boolean;
+  selection?: Selection;
 }) {
   const narrow = useNarrow();
   const nameCol = given.includes(model.title_field) ? model.title_field : given.includes('id') ? 'id' : given[0];
@@ -68,6 +76,11 @@ export function DataTable({
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
+            {selection && (
+              <th scope="col" className="col-select">
+                <SelectAll rows={rows} selection={selection} />
+              </th>
+            )}
             {columns.map((c) => {
               const f = model.fields[c];
               const label = c === 'backend_status' ? 'Status' : c === 'id' ? 'ID' : fieldLabel(c, f);
@@ -101,7 +114,17 @@ export function DataTable({
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.id} data-id={r.id}>
+            <tr key={r.id} data-id={r.id} aria-selected={selection ? selection.selected.has(r.id) : undefined}>
+              {selection && (
+                <td className="col-select">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${rowTitle(model, r)}`}
+                    checked={selection.selected.has(r.id)}
+                    onChange={(e) => selection.onChange([r], e.target.checked)}
+                  />
+                </td>
+              )}
               {columns.map((c) => {
                 const f = model.fields[c];
                 return (
@@ -126,6 +149,23 @@ export function DataTable({
         </tbody>
       </table>
     </div>
+  );
+}
+
+function SelectAll({ rows, selection }: { rows: Row[]; selection: Selection }) {
+  const ref = useRef<HTMLInputElement>(null);
+  const on = rows.filter((r) => selection.selected.has(r.id)).length;
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = on > 0 && on < rows.length;
+  }, [on, rows.length]);
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      aria-label="Select every row on this page"
+      checked={rows.length > 0 && on === rows.length}
+      onChange={(e) => selection.onChange(rows, e.target.checked)}
+    />
   );
 }
 

@@ -16,11 +16,17 @@ import { Value } from '../components/Value';
 import { ErrorAlert, Icon, Loading, PageTitle, RelTime, StatusBadge } from '../components/ui';
 import { prefetchRefs, rememberTitle, useTitles } from '../titles';
 import { InstanceAccess, SliceTenant } from './SliceTenant';
+import { SliceUsagePanel } from './SliceUsage';
+import { SliceTopology } from './SliceTopology';
 import { ConsoleLog, InstancePower, PowerBadge } from '../components/InstancePower';
 
 // Pages with a tab of their own in place of a generic related list.
 const CUSTOM_TABS: Record<string, { id: string; label: string; replaces?: string; render: (row: Row, model: ModelInfo, reload: () => void) => ReactNode }[]> = {
-  Slice: [{ id: 'instances', label: 'Instances', replaces: 'Instance.slice', render: (row, model) => isRowOf(model, 'slices', row) && <SliceTenant slice={row} /> }],
+  Slice: [
+    { id: 'instances', label: 'Instances', replaces: 'Instance.slice', render: (row, model) => isRowOf(model, 'slices', row) && <SliceTenant slice={row} /> },
+    { id: 'usage', label: 'Usage', render: (row, model) => isRowOf(model, 'slices', row) && <SliceUsagePanel sliceId={row.id} /> },
+    { id: 'topology', label: 'Topology', render: (row, model) => isRowOf(model, 'slices', row) && <SliceTopology slice={row} /> },
+  ],
   Instance: [{ id: 'log', label: 'Log', render: (row, model) => isRowOf(model, 'instances', row) && <ConsoleLog instance={row} /> }],
 };
 

@@ -7,6 +7,8 @@ import { useQuery } from '../hooks';
 import { Link, setQuery, useLocation } from '../router';
 import { useSession } from '../session';
 import { DataTable, Pagination } from '../components/DataTable';
+import { BulkActions } from '../components/BulkActions';
+import { useSelection } from '../components/use-selection';
 import { RefSelect } from '../components/RefSelect';
 import { ErrorAlert, Icon, Loading, PageTitle } from '../components/ui';
 import { prefetchRefs } from '../titles';
@@ -58,6 +60,7 @@ export function ListPage({ model }: { model: ModelInfo }) {
   );
   const plural = pluralLabel(model);
   const fields = filterFields(model);
+  const sel = useSelection(key, data?.items);
   const active = fields.filter(([f]) => query.get(f) !== null).length;
 
   return (
@@ -107,6 +110,7 @@ export function ListPage({ model }: { model: ModelInfo }) {
       {!data && loading && <Loading label={`Loading ${plural.toLowerCase()}…`} />}
       {data && (
         <>
+          {!readOnly && <BulkActions model={model} rows={sel.rows} onDone={sel.keepOnly} onClear={sel.clear} />}
           {data.items.length === 0 ? (
             <div className="empty">
               <p>{search || active ? `No ${plural.toLowerCase()} match.` : `No ${plural.toLowerCase()} yet.`}</p>
@@ -120,6 +124,7 @@ export function ListPage({ model }: { model: ModelInfo }) {
               onSort={(s) => setQuery({ sort: s, offset: null })}
               caption={`${plural}, sorted by ${sort.replace(/^-/, '')}${sort.startsWith('-') ? ' descending' : ''}`}
               busy={loading && stale}
+              selection={readOnly ? undefined : sel.selection}
             />
           )}
           <Pagination

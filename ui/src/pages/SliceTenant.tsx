@@ -11,6 +11,7 @@ import { useToast } from '../components/Toasts';
 import { RefLink } from '../components/Value';
 import { Alert, CopyButton, ErrorAlert, Icon, Loading, StatusBadge } from '../components/ui';
 import { titleOf, useTitles } from '../titles';
+import { netKind, usePortsOf } from './slice-ports';
 
 interface Access {
   addresses: { network: string; ip: string; public: boolean }[];
@@ -22,30 +23,19 @@ interface Access {
 type Instance = RowOf<'instances'>;
 
 function useAccess(instances: Instance[]): Map<number, Access> {
-  const ids = instances.map((i) => i.id);
-  const key = ids.join(',');
-  const ports = useQuery(
-    ids.length ? `ports?instance__in=${key}` : null,
-    () => api.list('ports', { instance__in: key, limit: 1000 }),
-    (n) => n.model === 'Port' || n.model === 'Network',
-  );
-  const netIds = [...new Set((ports.data?.items ?? []).map((p) => p.network))];
-  const nets = useQuery(netIds.length ? `networks?id__in=${netIds.join(',')}` : null, () => api.list('networks', { id__in: netIds.join(','), limit: 1000 }));
-  const templates = useQuery('networktemplates', () => api.list('networktemplates', { limit: 1000 }));
+  const { ports, netById, tplById } = usePortsOf(instances.map((i) => i.id));
   const nodeIds = [...new Set(instances.map((i) => i.node).filter((n) => n != null))];
   const nodes = useQuery(nodeIds.length ? `nodes?id__in=${nodeIds.join(',')}` : null, () => api.list('nodes', { id__in: nodeIds.join(','), limit: 1000 }));
   return useMemo(() => {
-    const netById = new Map((nets.data?.items ?? []).map((n) => [n.id, n]));
-    const tplById = new Map((templates.data?.items ?? []).map((t) => [t.id, t]));
     const nodeById = new Map((nodes.data?.items ?? []).map((n) => [n.id, n]));
     const out = new Map<number, Access>();
     for (const inst of instances) {
-      const addresses = (ports.data?.items ?? [])
+      const addresses = ports
         .filter((p) => p.instance === inst.id && p.ip)
         .map((p) => {
           const net = netById.get(p.network);
           const tpl = net ? tplById.get(net.template) : undefined;
-          return { network: net ? net.name : `network ${p.network}`, ip: String(p.ip), public: tpl?.visibility === 'public' && tpl?.translation === 'none' };
+          return { network: net ? net.name : `network ${p.network}`, ip: String(p.ip), public: netKind(tpl) === 'public' };
         });
       const pub = addresses.find((a) => a.public);
       const node = inst.node != null ? nodeById.get(inst.node) : undefined;
@@ -56,7 +46,7 @@ function useAccess(instances: Instance[]): Map<number, Access> {
       out.set(inst.id, { addresses, ssh });
     }
     return out;
-  }, [instances, ports.data, nets.data, templates.data, nodes.data]);
+  }, [instances, ports, netById, tplById, nodes.data]);
 }
 
 function Addresses({ a, fallback }: { a: Access | undefined; fallback: string | null }) {

@@ -148,6 +148,8 @@ export interface Hypervisor {
 }
 
 export type QuotaSet = Record<string, number> & { id?: string };
+/** A quota set with usage (os-quota-sets/{project}/detail): each resource's limit (-1: none) and use. */
+export type QuotaSetDetail = Record<string, { limit: number; in_use: number; reserved?: number }>;
 
 class Servers extends RestResource<Server, ServerCreate, { name?: string; description?: string }> {
   /** Lists servers with details (paginated). */
@@ -335,6 +337,14 @@ export class ComputeClient {
       path: `os-quota-sets/${encodeURIComponent(projectId)}`, ...(await this.#mv()), ...options,
     });
     return res.body.quota_set;
+  }
+
+  async getQuotaSetDetail(projectId: string, options: CallOptions = {}): Promise<QuotaSetDetail> {
+    const res = await this.session.request<{ quota_set: QuotaSetDetail & { id?: unknown } }>(COMPUTE, {
+      path: `os-quota-sets/${encodeURIComponent(projectId)}/detail`, ...(await this.#mv()), ...options,
+    });
+    const { id: _id, ...detail } = res.body.quota_set;
+    return detail as QuotaSetDetail;
   }
 
   async getDefaultQuotaSet(projectId: string, options: CallOptions = {}): Promise<QuotaSet> {
