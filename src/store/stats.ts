@@ -102,7 +102,7 @@ export class Stats {
             ? raw('t.controller')
             : m.name === 'Instance'
               ? raw(`(SELECT sd.controller FROM slices s LEFT JOIN nodes nd ON nd.id = t.node
-                        JOIN site_deployments sd ON sd.deleted = false
+                        JOIN site_deployments sd ON sd.deleted = false AND sd.controller IS NOT NULL
                          AND CASE WHEN nd.id IS NOT NULL THEN sd.id = nd.site_deployment ELSE sd.site = s.site AND sd.deployment = t.deployment END
                        WHERE s.id = t.slice LIMIT 1)`)
               : raw('NULL::int');

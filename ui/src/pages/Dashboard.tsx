@@ -95,7 +95,7 @@ function ErrorsCard({ data }: { data: Stats }) {
               )}
               <p className="muted small">
                 {Object.entries(g.models)
-                  .map(([m, n]) => `${n} ${byName.get(m) ? pluralLabel(byName.get(m)!).toLowerCase() : m}`)
+                  .map(([m, n]) => `${n} ${byName.get(m) ? (n === 1 ? byName.get(m)!.label : pluralLabel(byName.get(m)!)).toLowerCase() : m}`)
                   .join(', ')}
               </p>
               <ul className="error-samples">
@@ -254,14 +254,19 @@ function MiniDashboard({ mini }: { mini: NonNullable<Stats['minidashboard']> }) 
                       <tr key={c.controller} data-cluster={c.name}>
                         <td>
                           <Link to="/ops">{c.name}</Link>
-                          {c.error && <div className="error-text small">{c.error}</div>}
+                          {c.error && c.as_of !== null && (
+                            <div className="error-text small" title={c.error}>
+                              last reading failed
+                            </div>
+                          )}
                           <div className="muted small">
                             read <RelTime iso={c.as_of} empty="never" />
                           </div>
                         </td>
                         {c.as_of === null ? (
-                          <td colSpan={3} className="muted">
-                            no reading
+                          <td colSpan={3}>
+                            <span className="muted">no reading</span>
+                            {c.error && <div className="error-text small">{c.error}</div>}
                           </td>
                         ) : (
                           <>

@@ -55,7 +55,7 @@ function FindingCard({ f }: { f: Finding }) {
   return (
     <li className={`card finding finding-${f.severity}`} data-code={f.code} data-severity={f.severity}>
       <div className="card-head">
-        <h2 className="h4">
+        <h2 className="finding-title">
           <Flag kind={s.kind}>{s.label}</Flag> <code>{f.code}</code> · {f.cluster ?? 'XOS'} · {f.object}
         </h2>
       </div>

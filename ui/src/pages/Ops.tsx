@@ -132,7 +132,7 @@ function ClusterCard({ c }: { c: OpsCluster }) {
   return (
     <li className={`card ops-card ops-${c.health}`} data-cluster={c.name} data-health={c.health} aria-labelledby={`ops-card-${c.id}`}>
       <div className="card-head">
-        <h3 className="h4" id={`ops-card-${c.id}`}>
+        <h3 className="ops-card-title" id={`ops-card-${c.id}`}>
           <Link to={`/controllers/${c.id}`}>{c.name}</Link>
         </h3>
         <Flag kind={h.kind}>{h.label}</Flag>
