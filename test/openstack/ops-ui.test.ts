@@ -6,46 +6,39 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { ADMIN, buildTestServer, openTestStore, type TestStore } from '../helpers/xos.js';
-import { ensureFirstAdmin } from '../../src/api/runtime.js';
+import { ADMIN } from '../helpers/xos.js';
 import { freePort } from '../helpers/xos-process.js';
 import { controllerBody, lab, labSkip } from '../helpers/lab.js';
-import { openstackProbe } from '../../src/openstack/probe.js';
 import { pollClusters } from '../../src/ops/collectors.js';
-import { ConsoleWatch, ensureUiBuilt, launch, login, newPage, skipBrowser } from '../ui/browser.js';
+import type { ClusterProbe } from '../../src/ops/cluster-probe.js';
+import { ConsoleWatch, ensureUiBuilt, launch, login, newPage, serveOps, skipBrowser, type Served } from '../ui/browser.js';
 
 const LAB2 = process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2';
 type Cluster = { name: string; health: string; services: { binary: string; host: string; state: string }[]; agents: { host: string }[]; hypervisors: { name: string }[] };
 
 describe('operator view on the real clusters', { skip: labSkip || skipBrowser }, () => {
-  let ts: TestStore;
-  let app: FastifyInstance;
+  let s: Served & { probe: ClusterProbe };
   let base = '';
   let browser: Browser | undefined;
   let page: Page;
   const watch = new ConsoleWatch();
   const api = async (method: string, url: string, body?: unknown) => {
-    const r = await app.inject({ method: method as 'GET', url, payload: body as object, headers: { authorization: `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString('base64')}` } });
-    assert.ok(r.statusCode < 300, `${method} ${url}: ${r.statusCode} ${r.body}`);
-    return r.json();
+    const r = await s.call(ADMIN, method, url, body);
+    assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
   };
 
   before(async () => {
     ensureUiBuilt();
-    ts = await openTestStore('pglite');
-    await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
-    const probe = openstackProbe((x) => ts.store.secret(x), { timeoutMs: 20_000 });
-    app = await buildTestServer({ store: ts.store, config: ts.config, logger: false, probe });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    s = await serveOps();
+    base = s.base;
     for (const [name, l] of [['lab1', lab()], ['lab2', lab(LAB2)]] as const) {
       const dep = await api('POST', '/api/core/deployments', { name: `ops-${name}` });
       await api('POST', '/api/core/controllers', { ...controllerBody(l, name, dep.id), no_sync: true });
     }
     const port = await freePort(); // nothing listens there
     await api('POST', '/api/core/controllers', { name: 'unreachable', deployment: 1, auth_url: `http://127.0.0.1:${port}/v3`, admin_user: 'admin', admin_password: 'pw', admin_tenant: 'admin', no_sync: true });
-    const runs = await pollClusters(ts.store, probe, { timeoutMs: 20_000 });
+    const runs = await pollClusters(s.store, s.probe, { timeoutMs: 20_000 });
     assert.ok(runs.some((r) => r.ok), JSON.stringify(runs.filter((r) => !r.ok)));
     browser = await launch();
     ({ page } = await newPage(browser, watch));
@@ -53,8 +46,7 @@ describe('operator view on the real clusters', { skip: labSkip || skipBrowser },
   });
   after(async () => {
     await browser?.close();
-    await app?.close();
-    await ts?.close();
+    await s?.close();
   });
 
   test('every service, agent and hypervisor of both clusters, with heartbeat ages; the unreachable one failing, problems first', async () => {
@@ -74,10 +66,10 @@ describe('operator view on the real clusters', { skip: labSkip || skipBrowser },
       const c = read.items.find((x) => x.name === name)!;
       const computes = c.services.filter((s) => s.binary === 'nova-compute');
       assert.deepEqual(computes.map((s) => s.host).sort(), [...lab(name === 'lab1' ? undefined : LAB2).compute_hosts].sort());
-      for (const s of computes) {
-        const row = page.getByTestId('ops-services').locator(`tr[data-cluster="${name}"][data-binary="nova-compute"][data-host="${s.host}"]`);
+      for (const svc of computes) {
+        const row = page.getByTestId('ops-services').locator(`tr[data-cluster="${name}"][data-binary="nova-compute"][data-host="${svc.host}"]`);
         const text = await row.innerText();
-        assert.match(text, s.state === 'up' ? /\bUp\b/ : /\bDown\b/);
+        assert.match(text, svc.state === 'up' ? /\bUp\b/ : /\bDown\b/);
         assert.match(text, /\d+ (s|min|h) ago/, 'the heartbeat age');
       }
       assert.ok(c.agents.length > 0);

@@ -7,42 +7,35 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { ADMIN, buildTestServer, openTestStore, type TestStore } from '../helpers/xos.js';
-import { ensureFirstAdmin } from '../../src/api/runtime.js';
+import { ADMIN } from '../helpers/xos.js';
 import { freePort } from '../helpers/xos-process.js';
-import { openstackProbe } from '../../src/openstack/probe.js';
 import { pollClusters } from '../../src/ops/collectors.js';
 import { dbOf } from '../../src/store/inspect.js';
-import { ConsoleWatch, ensureUiBuilt, launch, login, newPage, skipBrowser, unlabelledControls } from './browser.js';
+import { ConsoleWatch, ensureUiBuilt, launch, login, newPage, serveOps, skipBrowser, unlabelledControls, type Served } from './browser.js';
+import type { ClusterProbe } from '../../src/ops/cluster-probe.js';
 
 const NAGIOS = 'http://127.0.0.1:9/nagios4/';
 const PHONE = { width: 390, height: 844 };
 const USER = { email: 'user@example.com', password: 'user-password-1' };
 
 describe('operator pages', { skip: skipBrowser }, () => {
-  let ts: TestStore;
-  let app: FastifyInstance & { contract: unknown };
+  let s: Served & { probe: ClusterProbe };
   let base = '';
   let browser: Browser | undefined;
   let page: Page;
   const watch = new ConsoleWatch();
   const ids: Record<string, number> = {};
-  const probe = () => openstackProbe((x) => ts.store.secret(x), { timeoutMs: 5_000 });
   const api = async (method: string, url: string, body?: unknown) => {
-    const r = await app.inject({ method: method as 'GET', url, payload: body as object, headers: { authorization: `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString('base64')}` } });
-    assert.ok(r.statusCode < 300, `${method} ${url}: ${r.statusCode} ${r.body}`);
-    return r.json();
+    const r = await s.call(ADMIN, method, url, body);
+    assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
   };
 
   before(async () => {
     ensureUiBuilt();
     // The collectors' interval is the page's refresh interval: 5 s (the least allowed) here.
-    ts = await openTestStore('pglite', { XOS_OPS_INTERVAL: '5', XOS_NAGIOS_URL: NAGIOS });
-    await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
-    app = await buildTestServer({ store: ts.store, config: ts.config, logger: false, probe: probe() });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    s = await serveOps({ XOS_OPS_INTERVAL: '5', XOS_NAGIOS_URL: NAGIOS });
+    base = s.base;
     const port = await freePort(); // nothing listens there
     ids.dead = (await api('POST', '/api/core/controllers', { name: 'west', deployment: 1, auth_url: `http://127.0.0.1:${port}/v3`, admin_user: 'admin', admin_password: 'pw', admin_tenant: 'admin', no_sync: true })).id;
     const sd = (await api('GET', '/api/core/sitedeployments?site=1&deployment=1')).items[0];
@@ -52,7 +45,7 @@ describe('operator pages', { skip: skipBrowser }, () => {
     ids.instance = (await api('POST', '/api/core/instances', { name: 'mysite_ops-1', slice: slice.id, deployment: 1, image: image.id, flavor: 1 })).id;
     await api('POST', '/api/core/users', { ...USER, firstname: 'U', lastname: 'U', site: 1 });
     // What the synchronizer leaves when the cluster's Keystone refuses connections.
-    const db = dbOf(ts.store);
+    const db = dbOf(s.store);
     await db.query(`UPDATE controllers SET backend_code = 2, backend_status = $2 WHERE id = $1`, [ids.dead, `2 - cannot reach identity at 127.0.0.1:${port} (ECONNREFUSED)`]);
     await db.query(`UPDATE instances SET backend_code = 2, backend_status = $2 WHERE id = $1`, [ids.instance, `2 - on west: cannot reach identity (ECONNREFUSED 127.0.0.1:${port})`]);
     browser = await launch();
@@ -61,8 +54,7 @@ describe('operator pages', { skip: skipBrowser }, () => {
   });
   after(async () => {
     await browser?.close();
-    await app?.close();
-    await ts?.close();
+    await s?.close();
   });
 
   test('the operator view shows the unreachable cluster failing, first, and refreshes on the collectors\' interval', async () => {
@@ -73,7 +65,7 @@ describe('operator pages', { skip: skipBrowser }, () => {
     assert.match(await page.getByTestId('ops-refresh').innerText(), /every 5 s/);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
     // A real collector run; a cluster registered after it is not read yet.
-    const runs = await pollClusters(ts.store, probe(), { timeoutMs: 5_000 });
+    const runs = await pollClusters(s.store, s.probe, { timeoutMs: 5_000 });
     assert.ok(runs.length > 0 && runs.every((r) => !r.ok), JSON.stringify(runs));
     await api('POST', '/api/core/controllers', { name: 'aaa-new', deployment: 1, auth_url: 'http://127.0.0.1:1/v3', admin_user: 'a', admin_password: 'p', no_sync: true });
     await page.locator('.ops-card[data-cluster="west"][data-health="critical"]').waitFor({ timeout: 12_000 });
