@@ -95,14 +95,16 @@ export interface StatsOptions {
 export async function statsRoutes(app: FastifyInstance, opts: StatsOptions) {
   const { store } = opts;
   const view = (p: Principal): View => ({ readable: (m) => canReadModel(m, p), scope: (m) => readScope(m, p) });
+  const capacity = opts.capacity ?? collectedCapacity(store);
   const minidashboard = async (p: Principal) => ({
     ...(await store.stats.minidashboard(view(p))),
     capacity: await capacity(p),
   });
-  const capacity = opts.capacity ?? collectedCapacity(store);
-  // Every object in error the caller may see, one entry per root cause.
-  const errorGroups = async (p: Principal) => {
-    const [{ rows, partial }, controllers] = await Promise.all([store.stats.errorCauses(view(p)), store.stats.controllers(view(p))]);
+  type Controllers = Awaited<ReturnType<Store['stats']['controllers']>>;
+  // Every object in error the caller may see, one entry per root cause; a controller the caller
+  // sees in error is the cause of its dependents' errors.
+  const errorGroups = async (p: Principal, controllersP: Promise<Controllers>) => {
+    const [{ rows, partial }, controllers] = await Promise.all([store.stats.errorCauses(view(p)), controllersP]);
     const groups = groupErrors(rows, controllers.map((c) => ({ ...c, name: String(c.name), backend_status: (c.backend_status as string | null) ?? null })), 10);
     return {
       error_groups: groups.map((g) => ({
@@ -119,16 +121,17 @@ export async function statsRoutes(app: FastifyInstance, opts: StatsOptions) {
   app.get('/api/stats', {
     schema: {
       tags: ['Meta'],
-      summary: 'Dashboard statistics under your privileges: counts per model, objects in error, sync state per controller, instances per site and slice',
+      summary: 'Dashboard statistics under your privileges: counts per model, objects in error (grouped by root cause too), sync state per controller, instances per site and slice, cluster capacity',
       response: { 200: jsonResponse(statsSchema, 'The statistics') },
     },
     handler: async (req: FastifyRequest) => {
       const p = req.principal!;
+      const controllers = store.stats.controllers(view(p));
       const [c, e, groups, ctl, mini] = await Promise.all([
         store.stats.counts(view(p)),
         store.stats.errors(view(p)),
-        errorGroups(p),
-        store.stats.controllers(view(p)),
+        errorGroups(p, controllers),
+        controllers,
         opts.config.gui.disable_minidashboard ? Promise.resolve(null) : minidashboard(p),
       ]);
       return { counts: c, errors: e, ...groups, controllers: ctl, minidashboard: mini, time: new Date().toISOString() };
