@@ -58,7 +58,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRouteOptions) {
     },
     handler: async (req: FastifyRequest<{ Querystring: ClusterFilter }>) => {
       const items = await visibleClusters(store, req.principal!, req.query);
-      return { items, nagios_url: config.nagios.url || null, time: new Date().toISOString() };
+      return { items, nagios_url: config.nagios.url || null, interval_s: config.ops.interval, time: new Date().toISOString() };
     },
   });
 

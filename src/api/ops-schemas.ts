@@ -51,6 +51,7 @@ export const clusterSchema = always({
 export const clustersSchema = always({
   items: { type: 'array', items: clusterSchema },
   nagios_url: nullableString,
+  interval_s: { type: 'integer', description: 'Seconds between two readings of the collectors ([ops] interval)' },
   time: { type: 'string' },
 });
 
@@ -86,6 +87,7 @@ const finding = always({
   cause: { type: 'string' },
   remedy: { type: 'string' },
   evidence: open('What was seen: heartbeat ages, errors, instances concerned'),
+  instances: { type: 'array', items: { type: 'integer' }, description: 'The ids of the XOS instances it concerns' },
 });
 
 export const doctorSchema = always({

@@ -114,9 +114,11 @@ export class ClusterReports {
     return rows.map((r) => ({ ...r, id: Number(r.id), deployment: Number(r.deployment), backend_code: Number(r.backend_code) }));
   }
 
-  async reports(controllers: number[]): Promise<ReportRow[]> {
+  // What the collectors last read of these controllers (of the given collectors only, or all).
+  async reports(controllers: number[], collectors?: string[]): Promise<ReportRow[]> {
     if (!controllers.length) return [];
-    const rows = await this.q<ReportRow>(sql`SELECT * FROM cluster_reports WHERE controller = ANY(${controllers}::int[]) ORDER BY controller, collector`);
+    const only = collectors ? sql` AND collector = ANY(${collectors}::text[])` : raw('');
+    const rows = await this.q<ReportRow>(sql`SELECT * FROM cluster_reports WHERE controller = ANY(${controllers}::int[])${only} ORDER BY controller, collector`);
     return rows.map((r) => ({
       ...r,
       controller: Number(r.controller),

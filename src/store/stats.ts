@@ -87,6 +87,52 @@ export class Stats {
     });
   }
 
+  // Objects in error for grouping by cause (ops/error-groups.ts): at most `perModel` of each
+  // model, each with the controller it depends on: a Controller itself, a link row's controller,
+  // an instance's through the site deployment it runs in. `partial` when a model had more.
+  async errorCauses(v: View, perModel = 200) {
+    const synced = models.filter((m) => m.synced && v.readable(m));
+    if (!synced.length) return { rows: [], partial: false };
+    const parts = synced.map((m) => {
+      const title = m.titleField === 'id' ? raw('NULL::text') : sql`t.${ident(m.titleField)}::text`;
+      const controller =
+        m.name === 'Controller'
+          ? raw('t.id')
+          : m.fields.controller?.ref === 'Controller'
+            ? raw('t.controller')
+            : m.name === 'Instance'
+              ? raw(`(SELECT sd.controller FROM slices s LEFT JOIN nodes nd ON nd.id = t.node
+                        JOIN site_deployments sd ON sd.deleted = false AND sd.controller IS NOT NULL
+                         AND CASE WHEN nd.id IS NOT NULL THEN sd.id = nd.site_deployment ELSE sd.site = s.site AND sd.deployment = t.deployment END
+                       WHERE s.id = t.slice LIMIT 1)`)
+              : raw('NULL::int');
+      return sql`(SELECT ${m.name}::text AS model, t.id, ${title} AS title, t.backend_status, t.backend_reason, ${controller} AS controller, t.last_sync
+                    FROM ${ident(m.table)} t WHERE t.deleted = false AND t.backend_code = 2 AND ${scopeOf(v, m)}
+                   ORDER BY t.last_sync DESC NULLS LAST, t.id DESC LIMIT ${perModel + 1})`;
+    });
+    const rows = await this.q(join(parts, ' UNION ALL '));
+    const seen = new Map<string, number>();
+    let partial = false;
+    const out = [];
+    for (const r of rows) {
+      const n = (seen.get(String(r.model)) ?? 0) + 1;
+      seen.set(String(r.model), n);
+      if (n > perModel) {
+        partial = true;
+        continue;
+      }
+      out.push({
+        model: String(r.model),
+        id: Number(r.id),
+        title: (r.title as string | null) ?? null,
+        backend_status: (r.backend_status as string | null) ?? null,
+        backend_reason: (r.backend_reason as string | null) ?? null,
+        controller: r.controller == null ? null : Number(r.controller),
+        last_sync: iso(r.last_sync) as string | null,
+      });
+    }
+    return { rows: out, partial };
+  }
 
   async controllers(v: View) {
     const C = modelNamed('Controller');

@@ -137,6 +137,7 @@ describe('xos doctor (API) on fake clouds', () => {
     const f = of(r, 'good').find((x) => x.code === 'INSTANCE_ERROR');
     assert.ok(f, JSON.stringify(r.findings, null, 1));
     assert.equal(f.object, 'Instance 77');
+    assert.deepEqual((f as F & { instances: number[] }).instances, [77], 'the web UI links the instance from it');
     assert.match(f.symptom, /No valid host was found/);
     assert.match(f.cause, /no compute host/);
     assert.equal(r.exit_code, 1);

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
+import { ADMIN, buildTestServer, callerOf, openTestStore, startTestServer, type TestServer } from '../helpers/xos.js';
+import { ensureFirstAdmin } from '../../src/api/runtime.js';
+import { openstackProbe } from '../../src/openstack/probe.js';
+import type { ClusterProbe } from '../../src/ops/cluster-probe.js';
 
 export const CHROMIUM = process.env.XOS_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -42,6 +45,28 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
   const s = await startTestServer('pglite', env);
   await s.app.listen({ port: 0, host: '127.0.0.1' });
   return { ...s, base: `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}` };
+}
+
+// A served XOS whose operator tools read the clusters through the OpenStack probe (the doctor reads
+// afresh with it); `probe` is the same kind, for the tests' own collector runs.
+export async function serveOps(env: Record<string, string> = {}): Promise<Served & { probe: ClusterProbe }> {
+  const ts = await openTestStore('pglite', env);
+  await ensureFirstAdmin(ts.store, { XOS_ADMIN_EMAIL: ADMIN.email, XOS_ADMIN_PASSWORD: ADMIN.password });
+  const probe = openstackProbe((x) => ts.store.secret(x), { timeoutMs: 20_000 });
+  const app = await buildTestServer({ store: ts.store, config: ts.config, logger: false, probe });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    ...ts,
+    app,
+    contract: app.contract,
+    call: callerOf(app),
+    probe,
+    base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`,
+    close: async () => {
+      await app.close();
+      await ts.close();
+    },
+  };
 }
 
 // Everything a page writes to the console at error level, and uncaught exceptions. Resource loads

@@ -99,7 +99,7 @@ describe('UI routes', () => {
       admin.minidashboard.instances_per_slice.map((r: { name: string; total: number }) => [r.name, r.total]),
       [['mysite_b', 2], ['mysite_a', 1]],
     );
-    assert.equal(admin.minidashboard.capacity, null);
+    assert.deepEqual(admin.minidashboard.capacity, [], 'no cluster yet');
 
     const alice = (await s.call(ALICE, 'GET', '/api/stats')).body;
     assert.equal(count(alice, 'Slice').count, 1);
@@ -108,6 +108,7 @@ describe('UI routes', () => {
     assert.deepEqual(alice.errors.map((e: { title: string }) => e.title), ['mysite_a']);
     assert.deepEqual(alice.minidashboard.instances_per_slice.map((r: { name: string }) => r.name), ['mysite_a']);
     assert.deepEqual(alice.controllers, []);
+    assert.equal(alice.minidashboard.capacity, null, 'cluster capacity is for operators');
     assert.equal((await s.call(null, 'GET', '/api/stats')).status, 401);
   });
 

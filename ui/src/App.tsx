@@ -7,6 +7,8 @@ import { CreatePage, EditPage } from './pages/FormPage';
 import { ListPage } from './pages/ListPage';
 import { Login } from './pages/Login';
 import { PasswordPage } from './pages/PasswordPage';
+import { OpsPage } from './pages/Ops';
+import { DoctorPage } from './pages/Doctor';
 import { Link, matchPath, useLocation } from './router';
 import { SessionProvider, useSession, useSessionState } from './session';
 
@@ -36,6 +38,8 @@ function Routes() {
   const { byPlural } = useSession();
   if (path === '/' || path === '') return <Dashboard />;
   if (path === '/account/password') return <PasswordPage />;
+  if (path === '/ops') return <OpsPage />;
+  if (path === '/ops/doctor') return <DoctorPage />;
   let p = matchPath('/:plural', path);
   if (p && byPlural.has(p.plural)) return <ListPage key={p.plural} model={byPlural.get(p.plural)!} />;
   p = matchPath('/:plural/new', path);

@@ -4,6 +4,8 @@
 import type { ApiRecord, ApiRowsByPlural, ApiSyncState, Plural } from '../../src/model/rows';
 import type { ListPage } from '../../src/api/contract';
 import type { SliceUsage } from '../../src/ops/slice-usage-types';
+import type { ClusterView } from '../../src/ops/cluster-view';
+import type { DoctorReport } from '../../src/ops/doctor/finding';
 
 // A row of a model the page knows by name ('slices'): its fields with their types, derived from
 // the model definitions the server uses (type-only: nothing of the server is bundled).
@@ -164,7 +166,28 @@ export const api = {
   models: async () => (await request<{ items: unknown[] }>('GET', '/api/models')).data.items,
   uiConfig: async () => (await request<UiConfig>('GET', '/api/ui/config')).data,
   stats: async () => (await request<Stats>('GET', '/api/stats')).data,
+  opsClusters: async () => (await request<OpsClusters>('GET', '/api/ops/clusters')).data,
+  doctor: async () => (await request<DoctorReport>('GET', '/api/ops/doctor')).data,
 };
+
+// The operator tools (src/api/ops-routes.ts): every cluster as the collectors last read it.
+export type OpsCluster = ClusterView;
+export interface OpsClusters {
+  items: ClusterView[];
+  nagios_url: string | null;
+  interval_s: number;
+  time: string;
+}
+export type { DoctorReport };
+export type Finding = DoctorReport['findings'][number];
+
+export interface ErrorGroup {
+  cause: string;
+  controller: { id: number; name: string } | null;
+  count: number;
+  models: Record<string, number>;
+  samples: { model: string; plural: string; label: string; id: number; title: string; backend_status: string | null }[];
+}
 
 export interface Tally {
   pending: number;
@@ -190,6 +213,8 @@ export interface Stats {
     last_sync: string | null;
     next_retry: string | null;
   }[];
+  error_groups: ErrorGroup[];
+  error_groups_partial: boolean;
   controllers: {
     id: number;
     name: string;
@@ -207,7 +232,18 @@ export interface Stats {
     instances_per_slice: ({ slice: number; name: string; site: number } & InstanceCounts)[];
     capacity:
       | null
-      | { controller: number; name: string; vcpus: number; vcpus_used: number; ram_mb: number; ram_mb_used: number; disk_gb: number; disk_gb_used: number }[];
+      | {
+          controller: number;
+          name: string;
+          vcpus: number;
+          vcpus_used: number;
+          ram_mb: number;
+          ram_mb_used: number;
+          disk_gb: number;
+          disk_gb_used: number;
+          as_of: string | null;
+          error: string | null;
+        }[];
   };
   time: string;
 }

@@ -108,6 +108,7 @@ export function computeFindings(f: ClusterFacts): Finding[] {
           agents_dead: agents.map((a) => ({ type: a.agent_type, host: a.host, heartbeat_age_s: a.heartbeat_age_s })),
           xos_instances_failing: f.instances.filter((i) => i.backend_code === 2).map((i) => i.id),
         },
+        instances: f.instances.filter((i) => i.backend_code === 2).map((i) => i.id),
       },
     ];
   return down.map((s) => {
@@ -123,6 +124,7 @@ export function computeFindings(f: ClusterFacts): Finding[] {
       cause: `The nova-compute process on ${s.host} stopped, or lost its connection to the message bus: Nova schedules nothing there, and new instances pinned there fail ("No valid host was found", "timed out while waiting for node").`,
       remedy: `On ${s.host}: check the service (systemctl status nova-compute, its log) and its message-bus connection (transport_url, a connection to RabbitMQ on 5672); restart it. XOS retries the failing instances by itself once it is up.`,
       evidence: { host: s.host, heartbeat_age_s: s.heartbeat_age_s, updated_at: s.updated_at, zone: s.zone, xos_instances_failing: failing.map((i) => ({ id: i.id, name: i.name, status: i.backend_status })) },
+      instances: failing.map((i) => i.id),
     };
   });
 }
@@ -188,6 +190,7 @@ export function serverFindings(f: ClusterFacts, now = Date.now()): Finding[] {
         ? 'Check the compute services and capacity of this cluster (xos cluster run services); then delete the instance in XOS and create it again.'
         : "Look up the server's fault in nova-conductor's and nova-compute's logs; delete it and create it again once fixed.",
       evidence: { server: s.id, host: s.host, fault: s.fault, xos_id: s.xos_id, since: s.since },
+      instances: xos ? [Number(xos)] : [],
     });
   }
   if (view.server_errors.length > 20)
@@ -222,6 +225,7 @@ export function natOnlyFindings(f: ClusterFacts): Finding[] {
       cause: "Their slice's networks are private or NAT-translated (the \"Public shared IPv4\" template is NAT).",
       remedy: 'To reach one: add port forwarding to its NAT network (ports "tcp 22, tcp 80"), or attach it to a network of the "Public dedicated IPv4" template for a public address; or use its VNC console.',
       evidence: { instances: natOnly.slice(0, 20).map((i) => ({ id: i.id, name: i.name })) },
+      instances: natOnly.slice(0, 20).map((i) => i.id),
     },
   ];
 }

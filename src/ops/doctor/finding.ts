@@ -11,10 +11,11 @@ export interface Finding {
   cause: string;
   remedy: string;
   evidence: Record<string, unknown>;
+  instances?: number[]; // the XOS instances it concerns, so that a page can link each one
 }
 
 export interface DoctorReport {
-  findings: Finding[];
+  findings: (Finding & { instances: number[] })[];
   summary: Record<Severity, number>;
   exit_code: 0 | 1 | 2;
   clusters: string[];
@@ -25,7 +26,7 @@ export interface DoctorReport {
 const ORDER: Record<Severity, number> = { critical: 0, warning: 1, ok: 2 };
 
 export function report(findings: Finding[], clusters: string[], t0: number): DoctorReport {
-  const sorted = [...findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || (a.cluster ?? '').localeCompare(b.cluster ?? '') || a.code.localeCompare(b.code));
+  const sorted = findings.map((f) => ({ ...f, instances: f.instances ?? [] })).sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || (a.cluster ?? '').localeCompare(b.cluster ?? '') || a.code.localeCompare(b.code));
   const summary = { ok: 0, warning: 0, critical: 0 };
   for (const f of sorted) summary[f.severity]++;
   return {

@@ -39,5 +39,6 @@ export function errorFindings(groups: ErrorGroup[]): Finding[] {
     cause: g.controller ? `Their controller ${g.controller.name} is in error itself; they fail for that one reason.` : 'They fail with the same message.',
     remedy: g.controller ? `Fix controller ${g.controller.name} (see its finding); its objects are retried once it is OK, or retry them at once from the dashboard.` : 'Fix what the message says, then retry them (POST /api/core/<plural>/<id>/retry, or from the dashboard).',
     evidence: { count: g.count, models: g.models, samples: g.samples },
+    instances: g.samples.filter((x) => x.model === 'Instance').map((x) => x.id),
   }));
 }

@@ -63,6 +63,20 @@ export function Layout({ children }: { children: ReactNode }) {
                 Dashboard
               </Link>
             </li>
+            {(s.isAdmin || s.me.deployment_admin.length > 0) && (
+              <>
+                <li>
+                  <Link to="/ops" aria-current={path === '/ops' ? 'page' : undefined}>
+                    Operator view
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/ops/doctor" aria-current={path === '/ops/doctor' ? 'page' : undefined}>
+                    Doctor
+                  </Link>
+                </li>
+              </>
+            )}
           </ul>
           {groups.map((g) => (
             <div key={g.name} className="nav-group">

@@ -1,7 +1,7 @@
 // The home page: how many objects of each kind, which are in error, how each controller is
 // doing, and the statistics panel (the mini-dashboard) unless [gui] disable_minidashboard is set.
 import { api, type InstanceCounts, type Stats } from '../api';
-import { navGroups, pluralLabel, statusMessage } from '../meta';
+import { navGroups, pluralLabel } from '../meta';
 import { useQuery } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -65,6 +65,8 @@ export function Dashboard() {
   );
 }
 
+// Objects in error, one entry per root cause (grouped by the API): a dead controller is one entry
+// listing the objects that fail because of it, not one copy of its error per object.
 function ErrorsCard({ data }: { data: Stats }) {
   const { byName } = useSession();
   const total = data.counts.reduce((n, c) => n + (c.errors ?? 0), 0);
@@ -73,44 +75,43 @@ function ErrorsCard({ data }: { data: Stats }) {
       <h2 id="errors-title" className="card-title">
         Objects in error {total > 0 && <span className="count-badge count-error">{fmtInt(total)}</span>}
       </h2>
-      {data.errors.length === 0 ? (
+      {data.error_groups.length === 0 ? (
         <p className="empty-ok">Nothing is in error.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table table-compact">
-            <caption className="sr-only">Objects in error, most recent first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Object</th>
-                <th scope="col">Error</th>
-                <th scope="col">Last sync</th>
-                <th scope="col">Next retry</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.errors.map((e) => (
-                <tr key={`${e.model}-${e.id}`}>
-                  <td>
-                    <Link to={`/${e.plural}/${e.id}`}>{e.title}</Link>
-                    <div className="muted small">{e.label}</div>
-                  </td>
-                  <td className="error-text">{statusMessage(e.backend_status)}</td>
-                  <td>
-                    <RelTime iso={e.last_sync} empty="never" />
-                  </td>
-                  <td>
-                    <RelTime iso={e.next_retry} empty={e.backend_reason === 'unrecoverable' ? 'on change or retry' : '—'} />
-                  </td>
-                  <td>{byName.get(e.model) && <RetryButton model={byName.get(e.model)!} row={{ id: e.id, [byName.get(e.model)!.title_field]: e.title }} small />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ul className="error-groups">
+          {data.error_groups.map((g) => (
+            <li key={g.cause} className="error-group" data-testid="error-group" data-count={g.count}>
+              <div className="error-group-head">
+                <span className="error-text error-cause">{g.cause}</span>
+                <span className="count-badge count-error">
+                  {fmtInt(g.count)} object{g.count === 1 ? '' : 's'}
+                </span>
+              </div>
+              {g.controller && (
+                <p className="small">
+                  Root cause: controller <Link to={`/controllers/${g.controller.id}`}>{g.controller.name}</Link> is in error itself; these objects fail
+                  because of it and are retried once it is OK.
+                </p>
+              )}
+              <p className="muted small">
+                {Object.entries(g.models)
+                  .map(([m, n]) => `${n} ${byName.get(m) ? (n === 1 ? byName.get(m)!.label : pluralLabel(byName.get(m)!)).toLowerCase() : m}`)
+                  .join(', ')}
+              </p>
+              <ul className="error-samples">
+                {g.samples.map((e) => (
+                  <li key={`${e.model}-${e.id}`}>
+                    <Link to={`/${e.plural}/${e.id}`}>{e.title}</Link> <span className="muted small">{e.label}</span>{' '}
+                    {byName.get(e.model) && <RetryButton model={byName.get(e.model)!} row={{ id: e.id, [byName.get(e.model)!.title_field]: e.title }} small />}
+                  </li>
+                ))}
+                {g.count > g.samples.length && <li className="muted small">and {fmtInt(g.count - g.samples.length)} more</li>}
+              </ul>
+            </li>
+          ))}
+        </ul>
       )}
+      {data.error_groups_partial && <p className="muted small">More objects are in error than were grouped: the counts are lower bounds.</p>}
     </section>
   );
 }
@@ -231,42 +232,63 @@ function MiniDashboard({ mini }: { mini: NonNullable<Stats['minidashboard']> }) 
           <h3 className="h4">Instances per slice</h3>
           <Bars rows={mini.instances_per_slice.map((r) => ({ ...r, id: r.slice }))} label="Instances per slice" link={(id) => `/slices/${id}?tab=instances`} />
         </div>
-        <div>
-          <h3 className="h4">Cluster capacity</h3>
-          {mini.capacity === null ? (
-            <p className="muted">Capacity appears here once the operator tools report the clusters' hypervisors.</p>
-          ) : mini.capacity.length === 0 ? (
-            <p className="empty">No cluster reports its capacity yet.</p>
-          ) : (
-            <table className="table table-compact">
-              <caption className="sr-only">Cluster capacity</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Controller</th>
-                  <th scope="col">vCPUs</th>
-                  <th scope="col">RAM (GB)</th>
-                  <th scope="col">Disk (GB)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {mini.capacity.map((c) => (
-                  <tr key={c.controller}>
-                    <td>{c.name}</td>
-                    <td>
-                      {fmtInt(c.vcpus_used)} / {fmtInt(c.vcpus)}
-                    </td>
-                    <td>
-                      {fmtInt(Math.round(c.ram_mb_used / 1024))} / {fmtInt(Math.round(c.ram_mb / 1024))}
-                    </td>
-                    <td>
-                      {fmtInt(c.disk_gb_used)} / {fmtInt(c.disk_gb)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </div>
+        {mini.capacity !== null && (
+          <div data-testid="capacity">
+            <h3 className="h4">Cluster capacity</h3>
+            {mini.capacity.length === 0 ? (
+              <p className="empty">No clusters you can see.</p>
+            ) : (
+              <div className="table-wrap">
+                <table className="table table-compact">
+                  <caption className="sr-only">Cluster capacity: used of usable, as the collectors last read it</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Controller</th>
+                      <th scope="col">vCPUs</th>
+                      <th scope="col">RAM (GB)</th>
+                      <th scope="col">Disk (GB)</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {mini.capacity.map((c) => (
+                      <tr key={c.controller} data-cluster={c.name}>
+                        <td>
+                          <Link to="/ops">{c.name}</Link>
+                          {c.error && c.as_of !== null && (
+                            <div className="error-text small" title={c.error}>
+                              last reading failed
+                            </div>
+                          )}
+                          <div className="muted small">
+                            read <RelTime iso={c.as_of} empty="never" />
+                          </div>
+                        </td>
+                        {c.as_of === null ? (
+                          <td colSpan={3}>
+                            <span className="muted">no reading</span>
+                            {c.error && <div className="error-text small">{c.error}</div>}
+                          </td>
+                        ) : (
+                          <>
+                            <td>
+                              {fmtInt(c.vcpus_used)} / {fmtInt(c.vcpus)}
+                            </td>
+                            <td>
+                              {fmtInt(Math.round(c.ram_mb_used / 1024))} / {fmtInt(Math.round(c.ram_mb / 1024))}
+                            </td>
+                            <td>
+                              {fmtInt(c.disk_gb_used)} / {fmtInt(c.disk_gb)}
+                            </td>
+                          </>
+                        )}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </div>
+        )}
       </div>
     </section>
   );
