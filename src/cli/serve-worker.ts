@@ -14,6 +14,7 @@ import { openstackInventory } from '../openstack/inventory.js';
 import { synchronizerFor } from '../sync/backends.js';
 import { openstackProbe } from '../openstack/probe.js';
 import { openstackConsoles } from '../openstack/consoles.js';
+import { openstackRunAccess } from '../openstack/run-access.js';
 import { XosMetrics } from '../ops/metrics.js';
 import type { Role } from './roles.js';
 import { startOpsRole } from './ops-role.js';
@@ -56,6 +57,7 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
         config,
         inventory: openstackInventory((s) => store.secret(s), { caFile }), // controller imports
         consoles: openstackConsoles((s) => store.secret(s), { caFile }), // instance consoles and logs
+        runAccess: openstackRunAccess((s) => store.secret(s), { caFile }), // tokens for `xos cluster run -- ...`
         probe,
         metrics,
       })
