@@ -140,7 +140,7 @@ describe('xos cluster run -- <openstack arguments> on the real clusters', { skip
     const byName = Object.fromEntries(JSON.parse(slow.out).map((x: { cluster: string }) => [x.cluster, x]));
     assert.equal(byName.slow.state, 'timeout', JSON.stringify(byName.slow));
     assert.equal(byName.gone.state, 'unreachable');
-    assert.ok(Date.now() - t0 < 30_000, `took ${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 < 45_000, `took ${Date.now() - t0} ms`);
     assert.ok(sockets.size > 0, "the client went to Neutron's endpoint as the controller's rewrite says");
     assert.deepEqual(leftovers(), []);
     assert.deepEqual(clientsAlive(), []);
