@@ -21,6 +21,8 @@ import { retryRoutes } from './retry-routes.js';
 import { uiRoutes } from './ui-routes.js';
 import { controllerRoutes } from './controller-routes.js';
 import { opsRoutes } from './ops-routes.js';
+import { opsRunRoutes } from './ops-run-routes.js';
+import type { ClusterRunAccess } from '../ops/run-credentials.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { XosMetrics } from '../ops/metrics.js';
 import { instanceRoutes } from './instance-routes.js';
@@ -46,9 +48,10 @@ export interface ServerOptions {
   eventsRecheckMs?: number; // how often an open event stream checks its credentials (tests shorten it)
   consoles?: InstanceConsoles; // reaches instance consoles and logs on their clusters (501 without)
   quotas?: ProjectQuotas; // reads a slice's project quotas on its clusters (shown as failing without)
+  runAccess?: ClusterRunAccess; // hands administrators per-cluster tokens for `xos cluster run -- ...` (501 without)
 }
 
-export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, probe, metrics, eventsRecheckMs, consoles, quotas }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, config, logger = true, logStream, uiDistDir, capacity, inventory, probe, metrics, eventsRecheckMs, consoles, quotas, runAccess }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: config.api.log_level, ...(logStream ? { stream: logStream } : {}) } : false,
     // One line per request is nginx's job in production; ask for it with log_level = debug.
@@ -112,6 +115,7 @@ export async function buildServer({ store, config, logger = true, logStream, uiD
   await app.register(sliceUsageRoutes, { store, quotas });
   await app.register(statsRoutes, { store, config, capacity });
   await app.register(opsRoutes, { store, config, probe });
+  await app.register(opsRunRoutes, { store, config, access: runAccess });
   app.get(
     '/api/openapi.json',
     {

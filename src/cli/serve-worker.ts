@@ -15,6 +15,7 @@ import { synchronizerFor } from '../sync/backends.js';
 import { openstackProbe } from '../openstack/probe.js';
 import { openstackConsoles } from '../openstack/consoles.js';
 import { openstackQuotas } from '../openstack/quotas.js';
+import { openstackRunAccess } from '../openstack/run-access.js';
 import { XosMetrics } from '../ops/metrics.js';
 import type { Role } from './roles.js';
 import { startOpsRole } from './ops-role.js';
@@ -58,6 +59,7 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
         inventory: openstackInventory((s) => store.secret(s), { caFile }), // controller imports
         consoles: openstackConsoles((s) => store.secret(s), { caFile }), // instance consoles and logs
         quotas: openstackQuotas((s) => store.secret(s), { caFile }), // slice usage against cluster quotas
+        runAccess: openstackRunAccess((s) => store.secret(s), { caFile }), // tokens for `xos cluster run -- ...`
         probe,
         metrics,
       })

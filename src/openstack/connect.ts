@@ -22,7 +22,7 @@ export type ControllerAccess = Pick<
 type ClientContext = Pick<SyncContext, 'secret'> & Partial<Pick<SyncContext, 'cache' | 'signal'>>;
 
 // The CA bundle a controller's endpoints are checked against: its own, and [nova] ca_ssl_cert.
-function caBundleOf(controller: ControllerAccess, caFile: string | undefined): string | undefined {
+export function caBundleOf(controller: ControllerAccess, caFile: string | undefined): string | undefined {
   const shared = caFile ? readCaFile(caFile) : '';
   const bundle = [controller.ca_bundle ?? '', shared].filter((b) => b.trim()).join('\n');
   return bundle || undefined;

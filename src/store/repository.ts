@@ -621,6 +621,11 @@ export class Store {
     return out;
   }
 
+  // An audit entry for something done without a row write (credentials handed out, say).
+  async recordAudit(actor: Actor, action: string, m: ModelDef, id: number | null, changes: unknown) {
+    await this.audit(this.db, actor, action, m, id, changes);
+  }
+
   private async audit(tx: Queryable, actor: Actor, action: string, m: ModelDef, id: number | null, changes: unknown) {
     await this.run(
       tx,

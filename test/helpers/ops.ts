@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { ADMIN, buildTestServer, callerOf, startTestServer, type TestServer } from './xos.js';
 import { FakeCloud, type FakeCloudOptions } from '../fake-cloud/index.js';
 import { openstackProbe } from '../../src/openstack/probe.js';
+import { openstackRunAccess } from '../../src/openstack/run-access.js';
 import { pollClusters } from '../../src/ops/collectors.js';
 import type { ClusterProbe } from '../../src/ops/cluster-probe.js';
 
@@ -23,7 +24,8 @@ export interface OpsWorld {
 export async function opsWorld(): Promise<OpsWorld> {
   const s = await startTestServer('pglite');
   const probe = openstackProbe((x) => s.store.secret(x), { timeoutMs: 15_000 });
-  const app = await buildTestServer({ store: s.store, config: s.config, logger: false, probe });
+  const runAccess = openstackRunAccess((x) => s.store.secret(x), { timeoutMs: 15_000 });
+  const app = await buildTestServer({ store: s.store, config: s.config, logger: false, probe, runAccess });
   s.call = callerOf(app);
   const clouds = new Map<string, FakeCloud>();
   const ids: Record<string, number> = {};

@@ -1,8 +1,11 @@
 // The operator tools against a real cluster: the collectors read it, and when its nova-compute is
 // stopped the operator view shows it down with its heartbeat age, `xos doctor` finds it (exit 2)
-// and names the host; once started again, all clear. Stopping a service disrupts the cluster, so
-// that part runs only on a lab of one's own (XOS_TEST_OSLAB_DISRUPTIVE=1 with its OSLAB_DIR),
-// never on the shared ones.
+// and names the host; once started again, all clear. The doctor also names what the lab lacks
+// (no DHCP, L3 or metadata agent), credentials Keystone refuses, and a template's shared network
+// missing on the cluster. Stopping a service disrupts the cluster, so those parts run only with
+// XOS_TEST_OSLAB_DISRUPTIVE=1: nova-compute on a lab of one's own (OSLAB_DIR), a Linux bridge
+// agent and RabbitMQ on the second lab (OSLAB2_DIR, default /tmp/xos-oslab2), each restarted
+// whatever happens.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,7 +13,7 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { controllerBody, lab, labSkip } from '../helpers/lab.js';
+import { controllerBody, lab, labSkip, type Lab } from '../helpers/lab.js';
 import { serve, xos, type Served } from '../helpers/xos-process.js';
 import { until } from '../helpers/wait.js';
 
@@ -30,10 +33,16 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
   // svc.sh renders the lab's configuration again on start: it needs the lab's port offset too.
-  const svc = (action: string, name: string) =>
+  const svcOn = (l: Lab) => (action: string, name: string) =>
     run(path.resolve('scripts/openstack-lab/svc.sh'), [action, name], {
-      env: { ...process.env, OSLAB_DIR: lab().dir, OSLAB_PORT_OFFSET: String((lab() as unknown as { port_offset: number }).port_offset) },
+      env: { ...process.env, OSLAB_DIR: l.dir, OSLAB_PORT_OFFSET: String((l as unknown as { port_offset: number }).port_offset) },
     });
+  const svc = (action: string, name: string) => svcOn(lab())(action, name);
+  const lab2 = () => lab(process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2');
+  const doctor = async (controller: string) => {
+    const r = await cli(['doctor', '--controller', controller, '--json']);
+    return { code: r.code, findings: JSON.parse(r.stdout).findings as { code: string; severity: string; object: string; symptom: string; cause: string; remedy: string; evidence: Record<string, unknown> }[] };
+  };
   const host = () => lab().compute_hosts[0];
   let stopped = false;
 
@@ -42,8 +51,13 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
     server = await serve({ XOS_DATA_DIR: path.join(tmp, 'data'), XOS_ADMIN_PASSWORD: PW, XOS_OPS_INTERVAL: '5', XOS_OPS_TIMEOUT: '20' });
     env = { XOS_URL: `http://127.0.0.1:${server.port}`, XOS_USER: 'admin@example.com', XOS_PASSWORD: PW, XOS_CLI_HOME: path.join(tmp, 'cli') };
     const dep = await (await fetch(`http://127.0.0.1:${server.port}/api/core/deployments`, { method: 'POST', headers: auth(), body: JSON.stringify({ name: 'opslab' }) })).json();
-    const ctl = await fetch(`http://127.0.0.1:${server.port}/api/core/controllers`, { method: 'POST', headers: auth(), body: JSON.stringify(controllerBody(lab(), 'lab', dep.id)) });
-    assert.equal(ctl.status, 201, await ctl.text());
+    const post = async (body: object) => {
+      const ctl = await fetch(`http://127.0.0.1:${server.port}/api/core/controllers`, { method: 'POST', headers: auth(), body: JSON.stringify(body) });
+      assert.equal(ctl.status, 201, await ctl.text());
+    };
+    await post(controllerBody(lab(), 'lab', dep.id));
+    await post({ ...controllerBody(lab(), 'refused', dep.id), admin_password: 'not-the-admin-password' });
+    if (disruptive) await post(controllerBody(lab2(), 'lab2', dep.id));
   });
   after(async () => {
     if (stopped) await svc('start', `nova-compute-${host()}`).catch(() => {});
@@ -54,7 +68,7 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
     const v = await until('the first reading', async () => {
       const r = await get('/api/ops/clusters?controller=lab');
       const c = r.items?.[0];
-      return c && c.collectors.services.ok !== null && c.collectors.capacity.ok !== null && c.collectors.latency.ok !== null && c;
+      return c && c.collectors.services.ok !== null && c.collectors.capacity.ok !== null && c.collectors.latency.ok !== null && c.networks && c;
     }, { ms: 120_000, everyMs: 1000 });
     assert.equal(v.collectors.services.ok, true, v.collectors.services.last_error);
     const computes = v.services.filter((s: { binary: string }) => s.binary === 'nova-compute');
@@ -71,6 +85,21 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
     const rep = JSON.parse(r.stdout);
     assert.deepEqual(rep.findings.filter((f: { severity: string }) => f.severity === 'critical'), []);
     assert.ok(r.code === 0 || r.code === 1, r.stdout);
+    // The lab runs Linux bridge agents only: what that means is said once, as information.
+    const absent = rep.findings.filter((f: { code: string }) => f.code === 'NEUTRON_AGENTS_ABSENT');
+    assert.equal(absent.length, 1, JSON.stringify(rep.findings));
+    assert.equal(absent[0].severity, 'ok');
+    assert.deepEqual(absent[0].evidence.missing, ['metadata', 'DHCP', 'L3']);
+    assert.match(absent[0].cause, /no SSH keys or user data/);
+  });
+
+  test("credentials Keystone refuses: one critical finding that says which setting to fix", async () => {
+    const { code, findings } = await doctor('refused');
+    assert.equal(code, 2);
+    const f = findings.filter((x) => x.severity === 'critical');
+    assert.deepEqual([...new Set(f.map((x) => x.code))], ['CREDENTIALS_REFUSED'], JSON.stringify(findings));
+    assert.equal(f.length, 1, 'one finding, not one per collector');
+    assert.match(f[0].remedy, /admin_password on controller refused/);
   });
 
   test('nova-compute stopped: shown down with its heartbeat age, doctor exit 2; started: all clear', { skip: !disruptive && 'stops a service: set XOS_TEST_OSLAB_DISRUPTIVE=1 on a lab of your own' }, async () => {
@@ -95,5 +124,71 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
       const rep = JSON.parse(x.stdout);
       return !rep.findings.some((f: { code: string }) => f.code === 'NOVA_COMPUTE_DOWN') && x.code !== 2 && rep;
     }, { ms: 180_000, everyMs: 3000 });
+  });
+  test("a template's shared network missing on the cluster: critical once a network uses it, named with what to create", async () => {
+    const post = async (plural: string, body: object) => {
+      const r = await fetch(`http://127.0.0.1:${server.port}/api/core/${plural}`, { method: 'POST', headers: auth(), body: JSON.stringify(body) });
+      assert.equal(r.status, 201, await r.clone().text());
+      return (await r.json()) as { id: number };
+    };
+    const site = (await get('/api/core/sites')).items[0];
+    const tpl = await post('networktemplates', { name: 'Uplink', visibility: 'private', translation: 'none', shared_network_name: 'xos-no-such-net' });
+    const slice = await post('slices', { name: `${site.login_base}_doctor`, site: site.id });
+    const net = await post('networks', { name: 'doctor-uplink', template: tpl.id, owner: slice.id });
+    try {
+      // A loaded machine may make one reading of the networks time out: the doctor then says so instead.
+      const { code, findings } = await until('the doctor names the missing network', async () => {
+        const d = await doctor('lab');
+        return d.findings.some((x) => x.code === 'SHARED_NETWORK_MISSING') && d;
+      }, { ms: 60_000, everyMs: 2000 });
+      assert.equal(code, 2);
+      const f = findings.find((x) => x.code === 'SHARED_NETWORK_MISSING')!;
+      assert.equal(f.severity, 'critical');
+      assert.equal(f.object, 'network xos-no-such-net');
+      assert.equal(f.evidence.networks_using_it, 1);
+      assert.ok((f.evidence.shared_networks_seen as string[]).includes('nat-net'), 'what the cluster has, as evidence');
+      assert.match(f.remedy, /openstack network create --share xos-no-such-net/);
+    } finally {
+      for (const p of [`networks/${net.id}`, `slices/${slice.id}`, `networktemplates/${tpl.id}`])
+        await fetch(`http://127.0.0.1:${server.port}/api/core/${p}`, { method: 'DELETE', headers: auth() });
+    }
+  });
+
+  // Neutron marks an agent dead agent_down_time (75 s) after its last report.
+  test('a Linux bridge agent stopped (second lab): that agent dead, with what it breaks; started: clear', { skip: !disruptive && 'stops a service: set XOS_TEST_OSLAB_DISRUPTIVE=1' }, async () => {
+    const host = lab2().compute_hosts[0];
+    const name = `neutron-linuxbridge-agent-${host}`;
+    await svcOn(lab2())('stop', name);
+    try {
+      const f = await until('the agent dead', async () => (await doctor('lab2')).findings.find((x) => x.code === 'NEUTRON_AGENT_DEAD'), { ms: 240_000, everyMs: 5000 });
+      assert.equal(f.object, `neutron-linuxbridge-agent@${host}`);
+      assert.equal(f.severity, 'critical');
+      assert.match(f.symptom, /last heartbeat \d+ s ago/);
+      assert.match(f.remedy, new RegExp(`systemctl restart neutron-linuxbridge-agent`));
+    } finally {
+      await svcOn(lab2())('start', name);
+    }
+    await until('the agent alive again', async () => !(await doctor('lab2')).findings.some((x) => x.code === 'NEUTRON_AGENT_DEAD'), { ms: 180_000, everyMs: 5000 });
+  });
+
+  test("RabbitMQ stopped (second lab): one finding, the message bus, not one per service; started: clear", { skip: !disruptive && 'stops a service: set XOS_TEST_OSLAB_DISRUPTIVE=1' }, async () => {
+    await svcOn(lab2())('stop', 'rabbitmq');
+    try {
+      const rep = await until('the message bus found down', async () => {
+        const d = await doctor('lab2');
+        return d.findings.some((x) => x.code === 'MESSAGE_BUS_DOWN') && d;
+      }, { ms: 300_000, everyMs: 5000 });
+      assert.equal(rep.code, 2);
+      const critical = rep.findings.filter((x) => x.severity === 'critical');
+      assert.deepEqual(critical.map((x) => x.code), ['MESSAGE_BUS_DOWN'], JSON.stringify(critical));
+      assert.match(critical[0].remedy, /rabbitmqctl status/);
+      assert.equal((critical[0].evidence.compute_services_down as unknown[]).length, lab2().compute_hosts.length);
+    } finally {
+      await svcOn(lab2())('start', 'rabbitmq');
+    }
+    await until('the services report again', async () => {
+      const d = await doctor('lab2');
+      return !d.findings.some((x) => ['MESSAGE_BUS_DOWN', 'NOVA_COMPUTE_DOWN', 'NEUTRON_AGENT_DEAD'].includes(x.code));
+    }, { ms: 300_000, everyMs: 5000 });
   });
 });

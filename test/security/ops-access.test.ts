@@ -58,6 +58,26 @@ describe('operator tools: access', () => {
     assert.equal((await w.s.call(null, 'GET', '/api/ops/clusters')).status, 401);
   });
 
+  test('cluster tokens for `xos cluster run -- ...`: administrators who may write only', async () => {
+    for (const u of [who.pi, who.dadmin, who.readonlyAdmin]) {
+      const r = await w.s.call(u, 'POST', '/api/ops/run-credentials', {});
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.ok(!JSON.stringify(r.body).includes('token'), 'no token in a refusal');
+    }
+    assert.equal((await w.s.call(null, 'POST', '/api/ops/run-credentials', {})).status, 401);
+    const r = await w.s.call(ADMIN, 'POST', '/api/ops/run-credentials', { controller: 'alpha' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.items.map((x: { cluster: string; state: string }) => [x.cluster, x.state]), [['alpha', 'ok']]);
+    assert.ok(r.body.items[0].credentials.token.length > 0);
+    for (const c of w.clouds.values()) assert.ok(!JSON.stringify(r.body).includes(c.adminPassword), 'a token, never the password');
+    const bad = await w.s.call(ADMIN, 'POST', '/api/ops/run-credentials', { controller: 'nope', command: 'rm -rf /' });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /additional properties/);
+    const unknown = await w.s.call(ADMIN, 'POST', '/api/ops/run-credentials', { controller: 'nope' });
+    assert.equal(unknown.status, 400);
+    assert.match(JSON.stringify(unknown.body), /controller.*nope/);
+  });
+
   test('bad input is named', async () => {
     const r = await w.s.call(ADMIN, 'GET', '/api/ops/clusters?deployment=abc');
     assert.equal(r.status, 400);

@@ -129,11 +129,39 @@ export function computeFindings(f: ClusterFacts): Finding[] {
   });
 }
 
-const AGENT_ROLE: [RegExp, string][] = [
-  [/metadata/i, 'Instances get no SSH keys or user data from the metadata service (requests to 169.254.169.254 fail, the "metadata 500").'],
-  [/dhcp/i, 'New instances get no address by DHCP and are unreachable; existing leases run out.'],
-  [/l3/i, 'Routers, NAT and floating addresses stop working on this host: instances lose outside access.'],
+const AGENT_ROLE: { re: RegExp; name: string; role: string }[] = [
+  { re: /metadata/i, name: 'metadata', role: 'Instances get no SSH keys or user data from the metadata service (requests to 169.254.169.254 fail, the "metadata 500").' },
+  { re: /dhcp/i, name: 'DHCP', role: 'New instances get no address by DHCP and are unreachable; existing leases run out.' },
+  { re: /l3/i, name: 'L3', role: 'Routers, NAT and floating addresses stop working on this host: instances lose outside access.' },
 ];
+
+// Neutron backends that serve DHCP and metadata themselves, without the three agents.
+const OVN = /ovn|OVN/;
+
+// A cluster whose Neutron has agents but none for DHCP, routing or metadata: said once, as what
+// instances there lack. A warning when XOS has instances there (they expect keys and user data),
+// else information (a cluster that gives addresses by config drive may mean it).
+export function missingAgentFindings(f: ClusterFacts): Finding[] {
+  const { view } = f;
+  if (!view.agents.length || view.collectors.agents.ok === false || view.agents.some((a) => OVN.test(a.agent_type) || OVN.test(a.binary))) return [];
+  const missing = AGENT_ROLE.filter(({ re }) => !view.agents.some((a) => re.test(a.agent_type)));
+  if (!missing.length) return [];
+  const names = missing.map((m) => m.name);
+  return [
+    {
+      code: 'NEUTRON_AGENTS_ABSENT',
+      severity: f.instances.length ? 'warning' : 'ok',
+      cluster: view.name,
+      object: 'neutron agents',
+      symptom: `no ${names.join(', ')} agent is registered on ${view.name} (its agents: ${[...new Set(view.agents.map((a) => a.agent_type))].join(', ')})`,
+      cause: missing.map((m) => m.role).join(' '),
+      remedy:
+        'If instances need them, install and start neutron-dhcp-agent, neutron-l3-agent and neutron-metadata-agent on the network node (and set nova\'s [neutron] service_metadata_proxy); ' +
+        'otherwise give instances their addresses and keys by config drive.',
+      evidence: { missing: names, agent_types: [...new Set(view.agents.map((a) => a.agent_type))], xos_instances: f.instances.length },
+    },
+  ];
+}
 
 export function agentFindings(f: ClusterFacts): Finding[] {
   const { view } = f;
@@ -148,7 +176,7 @@ export function agentFindings(f: ClusterFacts): Finding[] {
       cluster: view.name,
       object: `${a.binary}@${a.host}`,
       symptom: `the ${a.agent_type} on ${a.host} is dead: last heartbeat ${a.heartbeat_age_s ?? '?'} s ago`,
-      cause: AGENT_ROLE.find(([re]) => re.test(a.agent_type))?.[1] ?? 'Ports on this host are no longer wired: new instances there get no network.',
+      cause: AGENT_ROLE.find(({ re }) => re.test(a.agent_type))?.role ?? 'Ports on this host are no longer wired: new instances there get no network.',
       remedy: `On ${a.host}: check and restart ${a.binary} (systemctl restart ${a.binary}; its log says why it stopped), and its message-bus connection.`,
       evidence: { type: a.agent_type, host: a.host, heartbeat_at: a.heartbeat_at, heartbeat_age_s: a.heartbeat_age_s },
     }));
@@ -249,7 +277,7 @@ export function staleFindings(f: ClusterFacts, now = Date.now()): Finding[] {
 }
 
 export function clusterFindings(f: ClusterFacts, now = Date.now()): Finding[] {
-  const found = [...reachabilityFindings(f), ...computeFindings(f), ...agentFindings(f), ...networkFindings(f), ...serverFindings(f, now), ...natOnlyFindings(f), ...staleFindings(f, now)];
+  const found = [...reachabilityFindings(f), ...computeFindings(f), ...agentFindings(f), ...missingAgentFindings(f), ...networkFindings(f), ...serverFindings(f, now), ...natOnlyFindings(f), ...staleFindings(f, now)];
   if (!found.some((x) => x.severity !== 'ok'))
     found.push({
       code: 'CLUSTER_OK',
