@@ -8,18 +8,36 @@ import type { ChangeNotice, Store } from '../store/repository.js';
 import { EventFilter } from './event-filter.js';
 import { reidentify } from './authn.js';
 import { loadPrincipal } from '../auth/principal.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 
 type Listener = (n: ChangeNotice) => void;
+
+const CATCH_UP_MARGIN_MS = 10_000;
+const CATCH_UP_LIMIT = 5_000;
 
 export async function eventRoutes(app: FastifyInstance, opts: { store: Store; keepAliveMs?: number; recheckMs?: number }) {
   const { store } = opts;
   // One LISTEN for the whole process, fanned out to every open stream.
   const listeners = new Set<Listener>();
   let stop: (() => Promise<void>) | null = null;
+  const fanOut = (n: ChangeNotice) => {
+    for (const l of listeners) l(n);
+  };
+  // After the feed was interrupted (the database restarted), the rows that changed meanwhile are
+  // found by a scan and sent as notices: a stream that stayed open misses nothing. The scan starts
+  // a little before the loss, for the clocks of this host and the database's; a notice sent twice
+  // only makes a client read a row again.
+  const catchUp = async (lostAt: Date) => {
+    try {
+      const missed = await store.changesSince(new Date(lostAt.getTime() - CATCH_UP_MARGIN_MS), CATCH_UP_LIMIT);
+      missed.forEach(fanOut);
+      app.log.info({ notices: missed.length }, 'change feed back: notices caught up');
+    } catch (e) {
+      app.log.warn({ err: e }, 'change feed back, but what changed meanwhile could not be read');
+    }
+  };
   const ensureListening = async () => {
-    stop ??= await store.onChange((n) => {
-      for (const l of listeners) l(n);
-    });
+    stop ??= await store.onChange(fanOut, (lostAt) => void catchUp(lostAt));
   };
   app.addHook('onClose', async () => {
     await stop?.();
@@ -66,12 +84,17 @@ export async function eventRoutes(app: FastifyInstance, opts: { store: Store; ke
       listeners.add(listener);
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.keepAliveMs ?? 20_000);
       // Logout, an expired session, a revoked token, a changed password or a deactivated user end
-      // the stream; the client's reconnect then meets the 401. A failed check ends it too.
+      // the stream; the client's reconnect then meets the 401. A failed check ends it too, except
+      // while the database is unreachable: nothing can change credentials then, and no notice
+      // arrives, so the stream stays open and is checked again once the database is back.
       const recheck = setInterval(() => {
         queue = queue.then(async () => {
           if (!open) return;
-          const user = await reidentify(store, req).catch(() => null);
-          const p = user && (await loadPrincipal(store, user).catch(() => null));
+          let unreachable = false;
+          const failed = (e: unknown) => ((unreachable = isDatabaseUnavailable(e)), null);
+          const user = await reidentify(store, req).catch(failed);
+          const p = user && (await loadPrincipal(store, user).catch(failed));
+          if (unreachable) return;
           if (p) filter.setPrincipal(p);
           else if (open) {
             res.end(': the credentials of this stream no longer hold\n\n');

@@ -71,6 +71,7 @@ export async function runWorker(config: XosConfig, o: WorkerOptions) {
     ? new Engine(store, synchronizerFor(openstackBackend({ caFile })), {
         resyncSeconds: config.observer.resync_seconds,
         perController: config.observer.workers,
+        leaseSeconds: config.observer.lease_seconds,
         backoff: { disabled: config.observer.backoff_disabled },
         log: (msg, extra) => log(msg, extra),
         observe: (model, outcome, seconds) => metrics.observeReconcile(model, outcome, seconds),

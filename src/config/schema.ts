@@ -41,6 +41,7 @@ export const configSchema = {
     backoff_disabled: { type: 'bool', default: false, help: 'Retry failed objects at once (debugging only)' },
     resync_seconds: { type: 'int', default: 600, min: 5, max: 86400, help: 'Periodic resync to catch drift' },
     workers: { type: 'int', default: 4, min: 1, max: 256, help: 'Objects reconciled at once per process' },
+    lease_seconds: { type: 'int', default: 30, min: 5, max: 3600, help: "How long an object stays with a sync process that stopped answering (its lease) before another takes it over" },
   },
   nova: {
     ca_ssl_cert: { type: 'string', default: '', help: 'CA file trusted for every controller (in addition to its own bundle)' },

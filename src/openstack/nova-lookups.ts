@@ -14,10 +14,17 @@ type FlavorSpec = Pick<Rows['Flavor'], 'name' | 'vcpus' | 'ram_mb' | 'disk_gb'>;
 const flavorKey = (controller: ControllerKey, flavor: FlavorSpec) => `openstack:flavor:${JSON.stringify([controller.id, controller.auth_url, flavor.name])}`;
 
 async function lookUpFlavor(cloud: OpenStackClient, f: FlavorSpec): Promise<string> {
-  const hit = (await collect(cloud.compute.flavors.list())).find((x) => x.name === f.name);
-  if (hit) return hit.id;
-  const made = await cloud.compute.flavors.create({ name: f.name, vcpus: f.vcpus, ram: f.ram_mb, disk: f.disk_gb });
-  return made.id;
+  const find = async () => (await collect(cloud.compute.flavors.list())).find((x) => x.name === f.name)?.id;
+  const hit = await find();
+  if (hit) return hit;
+  try {
+    return (await cloud.compute.flavors.create({ name: f.name, vcpus: f.vcpus, ram: f.ram_mb, disk: f.disk_gb })).id;
+  } catch (e) {
+    // Another worker, of this process or another, made it between the look and the create.
+    const raced = e instanceof OpenStackError && e.status === 409 ? await find() : undefined;
+    if (raced) return raced;
+    throw e;
+  }
 }
 
 // Calls `use` with the Nova id of `flavor` on this controller. A remembered id that Nova rejects

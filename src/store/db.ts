@@ -23,8 +23,9 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   readonly where: string; // for messages: the data directory or the server (without password)
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  // onResume: the listening connection was lost and is back; notices sent meanwhile are lost
-  listen(channel: string, onPayload: (payload: string) => void, onResume?: () => void): Promise<() => Promise<void>>;
+  // onResume: the listening connection was lost (at lostAt, by this process's clock) and is back;
+  // notices sent meanwhile are lost
+  listen(channel: string, onPayload: (payload: string) => void, onResume?: (lostAt: Date) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -150,16 +151,16 @@ async function openPostgres(url: string): Promise<Db> {
           await c.end().catch(() => {});
           throw e;
         }
-        c.once('end', () => void (closed ? null : reconnect()));
+        c.once('end', () => void (closed ? null : reconnect(new Date())));
         return c;
       };
-      const reconnect = async () => {
+      const reconnect = async (lostAt: Date) => {
         for (let pause = 250; !closed; pause = Math.min(pause * 2, 5_000)) {
           await new Promise((r) => setTimeout(r, pause));
           if (closed) return;
           try {
             current = await connect();
-            onResume?.();
+            onResume?.(lostAt);
             return;
           } catch {
             // still down: try again

@@ -2,7 +2,7 @@
 // write is one transaction that validates the whole row, checks references and uniqueness, bumps
 // `updated` and `version`, records an audit entry and emits a change notice.
 import { checkInput } from '../model/jsonschema.js';
-import { includedIn, linksTo, model as modelNamed, referencesTo } from '../model/registry.js';
+import { includedIn, linksTo, model as modelNamed, models, referencesTo } from '../model/registry.js';
 import type { FieldError, ModelContext, ModelDef, Row, Settings } from '../model/types.js';
 import type { Rows } from '../model/rows.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
@@ -18,6 +18,7 @@ import { Stats } from './stats.js';
 import { ClusterReports } from './cluster-reports.js';
 import { Requests } from './requests.js';
 import { exportSql } from './export.js';
+import { changesSince } from './changes-since.js';
 import { afterCursor, cappedCount, decodeCursor, encodeCursor, estimateQuery, EXACT_TOTAL_CAP, keysetDirection, planRows } from './list-page.js';
 
 import { SYSTEM, type Actor } from './actor.js';
@@ -162,7 +163,7 @@ export class Store {
   // function is called.
   // onResume: the feed was interrupted (the database restarted) and is back; what changed
   // meanwhile came with no notice, so a listener that must not miss anything looks again.
-  onChange(listener: (n: ChangeNotice) => void, onResume?: () => void): Promise<() => Promise<void>> {
+  onChange(listener: (n: ChangeNotice) => void, onResume?: (lostAt: Date) => void): Promise<() => Promise<void>> {
     return this.db.listen(CHANGES_CHANNEL, (payload) => {
       let n: ChangeNotice;
       try {
@@ -172,6 +173,11 @@ export class Store {
       }
       listener(n);
     }, onResume);
+  }
+
+  // What changed since a moment, as notices (at most `limit`): see changes-since.ts.
+  changesSince(since: Date, limit: number): Promise<ChangeNotice[]> {
+    return changesSince(this.db, models, since, limit);
   }
 
   // How many migrations the database has had.

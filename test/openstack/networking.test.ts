@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
+import { sweep } from '../helpers/lab-sweep.js';
 import { scaled, until as waitFor } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackBackend } from '../../src/openstack/index.js';
@@ -277,27 +278,3 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
     assert.ok(natNet, 'nat-net is the cluster\'s and stays');
   });
 });
-
-// Whatever this run made on a cluster and did not take away: servers, floating IPs (after their
-// forwardings), XOS's router, networks and projects, all found by the run's unique names.
-async function sweep(cloud: OpenStackClient, run: string) {
-  const servers = await collect(cloud.compute.servers.list({ all_tenants: true, name: run }));
-  for (const sv of servers) await cloud.compute.servers.delete(sv.id, { ignoreMissing: true });
-  for (const sv of servers) await cloud.compute.servers.waitForDeleted(sv.id, { timeoutMs: 60_000 }).catch(() => {});
-  const nets = (await collect(cloud.network.networks.list())).filter((n) => n.name.includes(run));
-  for (const n of nets)
-    for (const f of await collect(cloud.network.floatingIps.list({ floating_network_id: n.id }))) {
-      for (const pf of await collect(cloud.network.portForwardings(f.id).list()).catch(() => [])) await cloud.network.portForwardings(f.id).delete(pf.id, { ignoreMissing: true });
-      await cloud.network.floatingIps.delete(f.id, { ignoreMissing: true });
-    }
-  for (const r of (await collect(cloud.network.routers.list())).filter((x) => x.name.includes(run))) {
-    for (const p of await collect(cloud.network.ports.list({ device_id: r.id })))
-      if (p.device_owner.startsWith('network:router_interface')) await cloud.network.removeRouterInterface(r.id, { port_id: p.id }).catch(() => {});
-    await cloud.network.routers.delete(r.id, { ignoreMissing: true });
-  }
-  for (const n of nets) {
-    for (const p of await collect(cloud.network.ports.list({ network_id: n.id }))) await cloud.network.ports.delete(p.id, { ignoreMissing: true }).catch(() => {});
-    await cloud.network.networks.delete(n.id, { ignoreMissing: true }).catch(() => {});
-  }
-  for await (const p of cloud.identity.projects.list()) if (p.name.includes(run)) await cloud.identity.projects.delete(p.id, { ignoreMissing: true }).catch(() => {});
-}

@@ -1,0 +1,27 @@
+// Cleaning a test cluster of what one test run left there.
+import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
+
+// Whatever this run made on a cluster and did not take away: servers, floating IPs (after their
+// forwardings), XOS's router, networks, projects and images, all found by the run's unique names.
+export async function sweep(cloud: OpenStackClient, run: string) {
+  const servers = await collect(cloud.compute.servers.list({ all_tenants: true, name: run }));
+  for (const sv of servers) await cloud.compute.servers.delete(sv.id, { ignoreMissing: true });
+  await Promise.all(servers.map((sv) => cloud.compute.servers.waitForDeleted(sv.id, { timeoutMs: 60_000 }).catch(() => {})));
+  const nets = (await collect(cloud.network.networks.list())).filter((n) => n.name.includes(run));
+  for (const n of nets)
+    for (const f of await collect(cloud.network.floatingIps.list({ floating_network_id: n.id }))) {
+      for (const pf of await collect(cloud.network.portForwardings(f.id).list()).catch(() => [])) await cloud.network.portForwardings(f.id).delete(pf.id, { ignoreMissing: true });
+      await cloud.network.floatingIps.delete(f.id, { ignoreMissing: true });
+    }
+  for (const r of (await collect(cloud.network.routers.list())).filter((x) => x.name.includes(run))) {
+    for (const p of await collect(cloud.network.ports.list({ device_id: r.id })))
+      if (p.device_owner.startsWith('network:router_interface')) await cloud.network.removeRouterInterface(r.id, { port_id: p.id }).catch(() => {});
+    await cloud.network.routers.delete(r.id, { ignoreMissing: true });
+  }
+  for (const n of nets) {
+    for (const p of await collect(cloud.network.ports.list({ network_id: n.id }))) await cloud.network.ports.delete(p.id, { ignoreMissing: true }).catch(() => {});
+    await cloud.network.networks.delete(n.id, { ignoreMissing: true }).catch(() => {});
+  }
+  for await (const p of cloud.identity.projects.list()) if (p.name.includes(run)) await cloud.identity.projects.delete(p.id, { ignoreMissing: true }).catch(() => {});
+  for await (const i of cloud.image.list()) if (i.name?.includes(run)) await cloud.image.delete(i.id, { ignoreMissing: true }).catch(() => {});
+}
