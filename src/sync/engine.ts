@@ -220,6 +220,12 @@ export class Engine {
       encrypt: (plain: string) => this.store.encrypt(plain),
       setFields: (name: string, id: number, fields: Row) => this.store.sync.setObserved(modelNamed(name), id, fields),
       markDue: (name: string, id: number) => this.store.sync.markDue(modelNamed(name), id),
+      findAll: async (name: string, where: Row) => (await this.store.sync.findAll(modelNamed(name), where)).map((r) => noteOrigin(name, r)),
+      wake: async (name: string, id: number) => {
+        const n = await this.store.sync.wakeRequeued(modelNamed(name), [id]);
+        if (n) this.kick();
+        return n;
+      },
       addresses: {
         poolFor: (controller: Row) => this.store.addresses.poolFor(controller),
         allocate: (poolId: number, holder: Holder) => this.store.addresses.allocate(poolId, holder),
