@@ -35,6 +35,7 @@ export interface ServerWatchOptions {
 
 const BUILDING = new Set(['BUILD', 'REBUILD', 'RESIZE', 'MIGRATING', 'PASSWORD', 'REBOOT', 'HARD_REBOOT']);
 const MAX_WAKE_TRIES = 5;
+const SEEN_KEEP_MS = 10 * 60_000;
 
 class ProjectWatch {
   readonly watched = new Map<number, Watched>(); // by instance id
@@ -118,6 +119,7 @@ export class ServerWatch {
 
   // Watch an instance's server until it is built (or gone); `wake` makes the instance due.
   watch(key: string, admin: OpenStackClient, project: string, instance: number, serverId: string, want: Want, wake: () => Promise<number>) {
+    this.prune();
     let p = this.projects.get(key);
     if (!p) {
       p = new ProjectWatch(admin, project, this.o, () => {
@@ -139,11 +141,12 @@ export class ServerWatch {
     return s.at >= after ? s : undefined;
   }
 
-  // Whether this process watches the instance's server (for tests and the engine's idle check).
-  get size() {
-    let n = 0;
-    for (const p of this.projects.values()) n += p.watched.size;
-    return n;
+  // What no reconcile came to take (the row went to another worker) is forgotten after a while.
+  private prune(now = Date.now()) {
+    for (const [key, p] of this.projects) {
+      for (const [id, seen] of p.seen) if (now - seen.at > SEEN_KEEP_MS) p.seen.delete(id);
+      if (!p.watched.size && !p.seen.size) this.projects.delete(key);
+    }
   }
 }
 

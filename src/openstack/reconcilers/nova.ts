@@ -184,8 +184,9 @@ export function novaReconcilers(opts: ConnectOptions & { serverWatch?: ServerWat
       const admin = clientFor(controller, ctx, opts);
       const slice = await ctx.get('Slice', inst.slice);
       const finish = async (): Promise<Outcome> => {
-        // The server is gone: its public port now (Nova leaves ports it was given), then the address.
-        if (slice && (await ctx.find('AddressAllocation', { instance: inst.id })).length) await removePublicPorts(admin, inst, slice);
+        // The server is gone: its public port now (Nova leaves ports it was given), then the
+        // address. Only a controller that an address pool serves has such ports.
+        if (slice && (await ctx.addresses.poolFor(controller))) await removePublicPorts(admin, inst, slice);
         await ctx.addresses.release(inst.id, null);
         return { kind: 'done' };
       };
@@ -206,6 +207,7 @@ export function novaReconcilers(opts: ConnectOptions & { serverWatch?: ServerWat
               deletesSent.delete(uuid);
               return await finish();
             }
+            for (const [id, at] of deletesSent) if (Date.now() - at > 10 * DELETE_AGAIN_MS) deletesSent.delete(id); // rows purged elsewhere
             deletesSent.set(uuid, Date.now());
           }
           if (!key) return { kind: 'requeue', afterSeconds: 1, message: 'server is being deleted' };
