@@ -654,7 +654,7 @@ async function xosConverge(x: XosSide, fx: Fixture, obs: OpenStackClient, refere
   let converged = false;
   const probing = (async () => {
     const picked = new Set<number>();
-    for (let k = 0; k < LOAD_WRITES && !converged; k++) {
+    for (let k = 0; underLoad.length < LOAD_WRITES && k < 10 * LOAD_WRITES && !converged; k++) {
       await sleep(1000);
       const r = await one(x, `SELECT id, instance_uuid FROM instances WHERE slice = $1 AND instance_uuid IS NOT NULL AND backend_code = 0
         AND NOT (id = ANY($2)) ORDER BY random() LIMIT 1`, [slice, [...picked]]);

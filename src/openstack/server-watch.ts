@@ -67,12 +67,16 @@ class ProjectWatch {
       for (const [instance, w] of this.watched) {
         if (w.since > at) continue; // registered while the list was under way
         const s = servers.get(w.serverId);
+        // Still as it was: what the list showed serves a reconcile that comes meanwhile (its
+        // fallback time ran out), so that it need not read the server itself.
         if (w.want === 'gone') {
           if (!s || s.status === 'DELETED') await this.deliver(instance, w, { server: null, ports: null, at });
+          else this.seen.set(w.serverId, { server: s, ports: null, at });
         } else if (!s) await this.deliver(instance, w, { server: null, ports: null, at });
         else if (s.status === 'ACTIVE') {
           if (!this.needPorts.has(instance)) this.needPorts.set(instance, { w, server: s, at, since: Date.now() });
         } else if (!BUILDING.has(s.status)) await this.deliver(instance, w, { server: s, ports: null, at });
+        else this.seen.set(w.serverId, { server: s, ports: null, at });
       }
       const oldest = Math.min(...[...this.needPorts.values()].map((p) => p.since));
       if (this.needPorts.size && (!building || Date.now() - oldest >= this.o.portsMaxWaitMs)) await this.fetchPorts();
@@ -131,14 +135,15 @@ export class ServerWatch {
     p.schedule();
   }
 
-  // What a list sent after `after` showed of this server, once: a second reconcile reads Nova.
+  // What a list sent after `after`, and lately, showed of this server, once: a second reconcile
+  // reads Nova.
   take(key: string, serverId: string, after: number): Seen | undefined {
     const p = this.projects.get(key);
     const s = p?.seen.get(serverId);
     if (!p || !s) return undefined;
     p.seen.delete(serverId);
     if (!p.watched.size && !p.seen.size) this.projects.delete(key);
-    return s.at >= after ? s : undefined;
+    return s.at >= after && Date.now() - s.at <= Math.max(10_000, 3 * this.o.pollMs) ? s : undefined;
   }
 
   // What no reconcile came to take (the row went to another worker) is forgotten after a while.

@@ -27,8 +27,9 @@ const xosId = (id: number) => `instance/${id}`;
 // A watched row comes back on its own after this long, should no list ever wake it (its
 // process died, or the list keeps failing).
 const WATCH_FALLBACK_SECONDS = 30;
-// A DELETE that Nova accepted is sent again only when the server is still there this much later.
-const DELETE_AGAIN_MS = 20_000;
+// A DELETE that Nova accepted is sent again only when the server is still there this much later
+// (a busy Nova takes tens of seconds to delete a server).
+const DELETE_AGAIN_MS = 60_000;
 
 
 // Keys of everyone who may log in: slice members, the instance's and the slice's creators.
