@@ -25,6 +25,7 @@ export interface Seen {
   server: Server | null;
   ports: Port[] | null; // for an ACTIVE server: its ports, fetched with the list's batch
   at: number; // when the list was sent (ms)
+  final?: boolean; // what the watch waited for (built, failed or gone), not an interim state
 }
 
 export interface ServerWatchOptions {
@@ -101,7 +102,7 @@ class ProjectWatch {
   }
 
   private async deliver(instance: number, w: Watched, seen: Seen) {
-    this.seen.set(w.serverId, seen);
+    this.seen.set(w.serverId, { ...seen, final: true });
     let woken = 0;
     try {
       woken = await w.wake();
@@ -143,7 +144,10 @@ export class ServerWatch {
     if (!p || !s) return undefined;
     p.seen.delete(serverId);
     if (!p.watched.size && !p.seen.size) this.projects.delete(key);
-    return s.at >= after && Date.now() - s.at <= Math.max(10_000, 3 * this.o.pollMs) ? s : undefined;
+    // A server still building (or still there) is taken from a recent list only; one that is
+    // done (built, failed, gone) stays so until its row's reconcile comes, however busy the slots.
+    const usable = s.final || Date.now() - s.at <= Math.max(10_000, 3 * this.o.pollMs);
+    return s.at >= after && usable ? s : undefined;
   }
 
   // What no reconcile came to take (the row went to another worker) is forgotten after a while.
