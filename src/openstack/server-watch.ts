@@ -18,6 +18,7 @@ interface Watched {
   since: number; // registered at (ms): only a list sent after it counts
   wake: () => Promise<number>; // rows woken; 0: not yet wakeable (still leased), try again
   tries: number;
+  signal: AbortSignal; // the engine's: once it stopped, nobody is left to wake
 }
 
 // What a list showed of one server: null when it was not there (gone).
@@ -62,6 +63,8 @@ class ProjectWatch {
     this.timer = null;
     this.polling = true;
     try {
+      for (const [instance, w] of this.watched) if (w.signal.aborted) this.watched.delete(instance);
+      if (!this.watched.size) return;
       const at = Date.now();
       const servers = new Map((await collect(this.admin.compute.servers.list({ all_tenants: true, project_id: this.project }))).map((s) => [s.id, s]));
       const building = [...servers.values()].some((s) => BUILDING.has(s.status));
@@ -123,7 +126,7 @@ export class ServerWatch {
   }
 
   // Watch an instance's server until it is built (or gone); `wake` makes the instance due.
-  watch(key: string, admin: OpenStackClient, project: string, instance: number, serverId: string, want: Want, wake: () => Promise<number>) {
+  watch(key: string, admin: OpenStackClient, project: string, instance: number, serverId: string, want: Want, wake: () => Promise<number>, signal: AbortSignal) {
     this.prune();
     let p = this.projects.get(key);
     if (!p) {
@@ -132,7 +135,7 @@ export class ServerWatch {
       });
       this.projects.set(key, p);
     }
-    p.watched.set(instance, { serverId, want, since: Date.now(), wake, tries: 0 });
+    p.watched.set(instance, { serverId, want, since: Date.now(), wake, tries: 0, signal });
     p.schedule();
   }
 

@@ -138,6 +138,8 @@ export class Engine {
     clearTimeout(timer);
     await this.idle();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    // Whatever a backend still runs on its own for this engine (pollers) ends now.
+    if (!this.abort.signal.aborted) this.abort.abort(new Error('the synchronizer stopped'));
   }
 
   // Resolves when nothing is queued or running (tests and shutdown).

@@ -153,7 +153,7 @@ export function novaReconcilers(opts: ConnectOptions & { serverWatch?: ServerWat
             user_data,
           }));
           // A server is always BUILD right after its create: record its id and watch it, rather than read it now.
-          watch.watch(key, admin, String(sliceLink.tenant_id), inst.id, created.id, 'built', wakeOf(ctx, inst.id));
+          watch.watch(key, admin, String(sliceLink.tenant_id), inst.id, created.id, 'built', wakeOf(ctx, inst.id), ctx.signal);
           return { kind: 'requeue', afterSeconds: WATCH_FALLBACK_SECONDS, message: `server ${name} is BUILD`, fields: { instance_uuid: created.id, instance_name: name } };
         }
         const fields = {
@@ -170,7 +170,7 @@ export function novaReconcilers(opts: ConnectOptions & { serverWatch?: ServerWat
           if (server.status === 'ACTIVE') await recordPorts(inst, server, admin, ctx, netLinks, listed ? seen?.ports : null);
           return { kind: 'done', fields, ...(server.status === 'SHUTOFF' ? { message: 'OK (powered off)' } : {}) };
         }
-        watch.watch(key, admin, String(sliceLink.tenant_id), inst.id, server.id, 'built', wakeOf(ctx, inst.id));
+        watch.watch(key, admin, String(sliceLink.tenant_id), inst.id, server.id, 'built', wakeOf(ctx, inst.id), ctx.signal);
         return { kind: 'requeue', afterSeconds: WATCH_FALLBACK_SECONDS, message: `server ${name} is ${server.status}`, fields };
       } catch (e) {
         throw toSyncError(e, `server ${name}`);
@@ -212,7 +212,7 @@ export function novaReconcilers(opts: ConnectOptions & { serverWatch?: ServerWat
             deletesSent.set(uuid, Date.now());
           }
           if (!key) return { kind: 'requeue', afterSeconds: 1, message: 'server is being deleted' };
-          watch.watch(key, admin, String(link.tenant_id), inst.id, uuid, 'gone', wakeOf(ctx, inst.id));
+          watch.watch(key, admin, String(link.tenant_id), inst.id, uuid, 'gone', wakeOf(ctx, inst.id), ctx.signal);
           return { kind: 'requeue', afterSeconds: WATCH_FALLBACK_SECONDS, message: 'server is being deleted' };
         }
         // No recorded id: a create may have been sent all the same when the name was recorded.
