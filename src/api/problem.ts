@@ -37,6 +37,16 @@ export function sendProblem(reply: FastifyReply, status: number, detail: string,
 // The fields a request's body gave as null, noted before validation coerces them (fieldErrors).
 const givenNull = new WeakMap<FastifyRequest, Set<string>>();
 
+// A schema error on a route that is not a model's, named by its field: a property the route does
+// not take is named too, not left as "must NOT have additional properties".
+const routeFieldError = (where: string | undefined) => (v: { instancePath: string; keyword: string; params: object; message?: string }) => {
+  const p = v.params as { missingProperty?: string; additionalProperty?: string };
+  const path = v.instancePath.replace(/^\//, '');
+  if (v.keyword === 'additionalProperties' && p.additionalProperty)
+    return { field: path ? `${path}/${p.additionalProperty}` : p.additionalProperty, message: `is not accepted in the ${where ?? 'request'}` };
+  return { field: (path || p.missingProperty || where) ?? 'request', message: v.message ?? 'is invalid' };
+};
+
 export function registerProblemHandlers(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
     const b = request.body;
@@ -49,10 +59,7 @@ export function registerProblemHandlers(app: FastifyInstance) {
     if (err.validation) {
       const m = (request.routeOptions.config as { model?: ModelDef }).model;
       const where = err.validationContext;
-      const errors = m && where === 'body' ? fieldErrors(m, err.validation as never, givenNull.get(request)) : err.validation.map((v) => ({
-        field: (v.instancePath.replace(/^\//, '') || (v.params as { missingProperty?: string }).missingProperty || where) ?? 'request',
-        message: v.message ?? 'is invalid',
-      }));
+      const errors = m && where === 'body' ? fieldErrors(m, err.validation as never, givenNull.get(request)) : err.validation.map(routeFieldError(where));
       return sendProblem(reply, 400, `invalid ${where}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
     }
     const status = err.statusCode ?? 500;
