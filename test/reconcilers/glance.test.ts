@@ -95,9 +95,12 @@ describe('Glance reconciler (fake cloud)', () => {
     assert.equal(g.status, 'active');
     assert.equal(g.name, img.name);
     assert.equal(s.cloud.images.length, 1);
-    // it is XOS's own too: removal deletes it
-    await s.remove('ControllerImage', ci.id);
+    // it is XOS's own too: removal deletes it. The Image goes, not only its link: the deployment's
+    // policy would make a link that went alone again, and upload the image anew.
+    await s.remove('Image', img.id);
     await s.purged('ControllerImage', ci.id);
+    await s.purged('Image', img.id);
+    assert.equal(s.cloud.glance.images.has(again.glance_image_id), false);
     assert.equal(s.cloud.images.length, 0);
   });
 
