@@ -3,7 +3,6 @@
 // backend, are the synchronizer's own (sync/aggregates.ts).
 import type { Backend } from '../sync/types.js';
 import type { ConnectOptions } from './connect.js';
-import type { ServerWatchOptions } from './server-watch.js';
 import { controllerReconciler } from './reconcilers/controller.js';
 import { keystoneReconcilers } from './reconcilers/keystone.js';
 import { glanceReconciler } from './reconcilers/glance.js';
@@ -14,8 +13,7 @@ import { addressPoolReconcilers } from './reconcilers/address-pool.js';
 
 export const OPENSTACK = 'OpenStack';
 
-// serverWatch: how servers still building or going away are polled (server-watch.ts).
-export function openstackBackend(opts: ConnectOptions & { serverWatch?: ServerWatchOptions } = {}): Backend {
+export function openstackBackend(opts: ConnectOptions = {}): Backend {
   return {
     type: OPENSTACK,
     reconcilers: [

@@ -355,9 +355,7 @@ export function portForwardingReconciler(opts: ConnectOptions): Reconciler<'Port
     },
 
     remove: async (port, ctx) => {
-      const { network, instance, controller } = await context(port, ctx);
-      // Nothing forwarded and nothing held: nothing of it to take away in the cloud.
-      if (!parsePortForwards(network?.ports).forwards.length && !(await holdsSomething(port, ctx, instance))) return { kind: 'done' };
+      const { instance, controller } = await context(port, ctx);
       try {
         await clear(port, ctx, controller, instance);
       } catch (e) {
