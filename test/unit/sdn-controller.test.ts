@@ -2,7 +2,7 @@
 // once it runs, whether it came up within the template's timeout, and the controller URL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { controllerUrl, sdnAddress, sdnServerBody, sdnVerdict, wantsSdnController } from '../../src/openstack/reconcilers/sdn-controller.js';
+import { bootMs, controllerUrl, sdnAddress, sdnServerBody, sdnVerdict, wantsSdnController } from '../../src/openstack/reconcilers/sdn-controller.js';
 import type { Server } from '../../src/openstack/client/index.js';
 
 test('the SDN controller: its server, its address once ACTIVE, whether it came up in time, its URL', () => {
@@ -38,6 +38,13 @@ test('the SDN controller: its server, its address once ACTIVE, whether it came u
   // running with an address: in time when Nova made it ACTIVE within the timeout
   assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:04Z'), net, fresh, 30, 999_999), { ready: '10.0.7.3' });
   assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:04Z'), net, fresh, 1, 0), { late: true });
+  // Nova's whole-second created/updated make a 1.8 s boot look like 1 s; launched_at does not
+  const launched = (when: string) => ({ ...at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z'), 'OS-SRV-USG:launched_at': when }) as Server;
+  assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z'), net, fresh, 1, 0), { ready: '10.0.7.3' }, 'updated alone: 1 s');
+  assert.deepEqual(sdnVerdict(launched('2026-01-01T00:00:01.800000'), net, fresh, 1, 0), { late: true });
+  assert.deepEqual(sdnVerdict(launched('2026-01-01T00:00:00.900000'), net, fresh, 1, 0), { ready: '10.0.7.3' });
+  assert.equal(bootMs(launched('2026-01-01T00:00:01.250000')), 1_250, 'read as UTC');
+  assert.equal(bootMs(launched('2026-01-01T00:00:01.250000+00:00')), 1_250);
   // once taken as the controller, it stays it (a later `updated` is no reason to drop it)
   assert.deepEqual(sdnVerdict(at('ACTIVE', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'), net, { controller_instance_id: 's1', controller_url: 'tcp:10.0.7.3:6633' }, 30, 0), {
     ready: '10.0.7.3',

@@ -50,9 +50,19 @@ export function sdnAddress(server: Server, net: Pick<Net, 'name'>): string | nul
   return on.find((a) => a.version === 4)?.addr ?? null;
 }
 
+// How long Nova took to boot the server, by Nova's clock. `created` and `updated` have whole
+// seconds only, so a 1.8 s boot can read as 1 s; `launched_at` has microseconds, and measured
+// from the start of `created`'s second it never reads shorter than the boot was. `updated`, which
+// any later change moves, is the fallback where the usage extension is absent.
+export function bootMs(server: Pick<Server, 'created' | 'updated' | 'OS-SRV-USG:launched_at'>): number {
+  const launched = server['OS-SRV-USG:launched_at'];
+  const end = launched ? Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(launched) ? launched : `${launched}Z`) : Date.parse(server.updated);
+  return end - Date.parse(server.created);
+}
+
 // Whether the controller came up in time. A server XOS already took as the controller stays it.
-// Otherwise one that runs with an address is in time when Nova made it ACTIVE (its `updated`)
-// within the timeout of its creation (both by Nova's clock); one that does not run yet has until
+// Otherwise one that runs with an address is in time when Nova booted it (bootMs) within the
+// timeout of its creation (both by Nova's clock); one that does not run yet has until
 // the timeout after XOS asked for it (by XOS's clock, metadata xos-booted).
 export type SdnVerdict = { ready: string } | { late: true } | { waitMs: number };
 export function sdnVerdict(server: Server, net: Pick<Net, 'name'>, link: Pick<Link, 'controller_instance_id' | 'controller_url'>, timeoutSeconds: number, now: number): SdnVerdict {
@@ -60,7 +70,7 @@ export function sdnVerdict(server: Server, net: Pick<Net, 'name'>, link: Pick<Li
   const limit = timeoutSeconds * 1000;
   if (address) {
     if (link.controller_instance_id === server.id && link.controller_url) return { ready: address };
-    const took = Date.parse(server.updated) - Date.parse(server.created);
+    const took = bootMs(server);
     return Number.isFinite(took) && took > limit ? { late: true } : { ready: address };
   }
   const booted = Number(server.metadata?.[BOOTED]);

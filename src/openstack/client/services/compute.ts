@@ -54,6 +54,8 @@ export interface Server {
   'OS-EXT-STS:task_state'?: string | null;
   'OS-EXT-STS:vm_state'?: string;
   'OS-EXT-STS:power_state'?: number;
+  /** when the hypervisor finished the boot, UTC with microseconds and no zone ("2026-01-01T00:00:01.234567") */
+  'OS-SRV-USG:launched_at'?: string | null;
   key_name?: string | null;
   tags?: string[];
   locked?: boolean;
