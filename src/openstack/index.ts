@@ -3,6 +3,7 @@
 // backend, are the synchronizer's own (sync/aggregates.ts).
 import type { Backend } from '../sync/types.js';
 import type { ConnectOptions } from './connect.js';
+import type { ServerWatchOptions } from './server-watch.js';
 import { controllerReconciler } from './reconcilers/controller.js';
 import { keystoneReconcilers } from './reconcilers/keystone.js';
 import { glanceReconciler } from './reconcilers/glance.js';
@@ -13,7 +14,8 @@ import { addressPoolReconcilers } from './reconcilers/address-pool.js';
 
 export const OPENSTACK = 'OpenStack';
 
-export function openstackBackend(opts: ConnectOptions = {}): Backend {
+// serverWatch: how servers still building or going away are polled (server-watch.ts).
+export function openstackBackend(opts: ConnectOptions & { serverWatch?: ServerWatchOptions } = {}): Backend {
   return {
     type: OPENSTACK,
     reconcilers: [

@@ -1,9 +1,9 @@
 // The Instance reconciler's look-ups, made cheaper. A flavor's Nova id is
 // remembered per controller (every server create used to list all flavors first), and a server
 // whose id XOS has recorded is read by that id instead of searched for by its metadata across
-// every project. Crash safety stays with the metadata search: it runs whenever there is no
-// recorded id or the recorded server is gone, which is the case after a crash between the
-// create and the database write. A server still building is looked at less often as it ages.
+// every project. Crash safety stays with the metadata search: it runs whenever a create may have
+// been sent (the server's name is recorded first) and there is no recorded id or the recorded
+// server is gone, which is the case after a crash between the create and the database write.
 import type { Rows } from '../model/rows.js';
 import type { SyncCache } from '../sync/types.js';
 import { collect, OpenStackError, type OpenStackClient, type Server } from './client/index.js';
@@ -64,11 +64,3 @@ export async function recordedServer(admin: OpenStackClient, id: string | null, 
     throw e;
   }
 }
-
-// How soon to look at a server that is still building again: every 2 s at first, then a fifth of
-// its age, at most every 10 s. A quick build is seen at once, and a hundred servers queued behind
-// a busy Nova do not spend the worker slots polling every 2 s.
-export const pollSeconds = (server: Pick<Server, 'created'>, now = Date.now()) => {
-  const age = (now - Date.parse(server.created)) / 1000;
-  return Number.isFinite(age) ? Math.min(10, Math.max(2, Math.round(age / 5))) : 2;
-};

@@ -8,7 +8,7 @@ import type { Rows } from '../model/rows.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { NUL_MESSAGE } from '../model/nul.js';
 import { CHANGES_CHANNEL, openDb, type Db, type OpenOptions, type Queryable } from './db.js';
-import { compile, ident, join, raw, sql, type Frag } from './sql.js';
+import { compile, equalities, ident, join, raw, sql, type Frag } from './sql.js';
 import type { SecretBox } from './secrets.js';
 import { parseFilterValue } from './filter-value.js';
 import { SyncState } from './sync-state.js';
@@ -703,7 +703,6 @@ function fromJson(m: ModelDef, row: Row): Row {
   return out;
 }
 
-const equalities = (where: Row): Frag[] => Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
 
 function redact(m: ModelDef, values: Row): Row {
   const out: Row = {};

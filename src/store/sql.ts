@@ -41,3 +41,6 @@ export function compile(f: Frag): { text: string; values: unknown[] } {
   let n = 0;
   return { text: f.text.replace(/\u0001/g, () => `$${++n}`), values: f.values };
 }
+
+// field = value for each entry (IS NULL for null), to be joined with AND.
+export const equalities = (where: Record<string, unknown>): Frag[] => Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));

@@ -10,7 +10,7 @@
 import type { ModelDef, Row } from '../model/types.js';
 import { referencesTo } from '../model/registry.js';
 import type { Queryable } from './db.js';
-import { compile, ident, join, sql, type Frag } from './sql.js';
+import { compile, equalities, ident, join, sql, type Frag } from './sql.js';
 import type { Actor, Authorize, ChangeNotice } from './repository.js';
 import { NotFoundError } from '../model/errors.js';
 
@@ -159,6 +159,21 @@ export class SyncState {
       sql`UPDATE ${ident(m.table)} SET next_retry = NULL WHERE id = ANY(${ids}) AND NOT deleted AND backend_reason = 'dependency' AND next_retry IS NOT NULL RETURNING id`,
     );
     return hit.length;
+  }
+
+  // Rows requeued to look at the cloud later are due now (not leased: one under way is left to
+  // write its outcome). They stay background work: their next_retry is set, not cleared.
+  async wakeRequeued(m: ModelDef, ids: number[]): Promise<number> {
+    const hit = await this.run(
+      sql`UPDATE ${ident(m.table)} SET next_retry = now() WHERE id = ANY(${ids}) AND next_retry > now() AND (lease_until IS NULL OR lease_until < now()) RETURNING id`,
+    );
+    return hit.length;
+  }
+
+  // Live and soft-deleted rows with these values, in id order.
+  findAll(m: ModelDef, where: Row): Promise<Row[]> {
+    const conds = equalities(where);
+    return this.run(sql`SELECT * FROM ${ident(m.table)}${conds.length ? sql` WHERE ${join(conds, ' AND ')}` : sql``} ORDER BY id`);
   }
 
   // Any row, deleted or not (a reconciler removing a row reads what it referred to).

@@ -138,6 +138,8 @@ export class Engine {
     clearTimeout(timer);
     await this.idle();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    // Whatever a backend still runs on its own for this engine (pollers) ends now.
+    if (!this.abort.signal.aborted) this.abort.abort(new Error('the synchronizer stopped'));
   }
 
   // Resolves when nothing is queued or running (tests and shutdown).
@@ -220,6 +222,12 @@ export class Engine {
       encrypt: (plain: string) => this.store.encrypt(plain),
       setFields: (name: string, id: number, fields: Row) => this.store.sync.setObserved(modelNamed(name), id, fields),
       markDue: (name: string, id: number) => this.store.sync.markDue(modelNamed(name), id),
+      findAll: async (name: string, where: Row) => (await this.store.sync.findAll(modelNamed(name), where)).map((r) => noteOrigin(name, r)),
+      wake: async (name: string, id: number) => {
+        const n = await this.store.sync.wakeRequeued(modelNamed(name), [id]);
+        if (n) this.kick();
+        return n;
+      },
       addresses: {
         poolFor: (controller: Row) => this.store.addresses.poolFor(controller),
         allocate: (poolId: number, holder: Holder) => this.store.addresses.allocate(poolId, holder),

@@ -20,6 +20,8 @@ export interface SyncContext {
   // Live (or, for deletions, any) rows of other models, by id.
   get<M extends ModelName>(model: M, id: number): Promise<Rows[M] | null>;
   find<M extends ModelName>(model: M, where: Where<M>): Promise<Rows[M][]>; // live rows only
+  // Live and soft-deleted rows (what is still being removed holds on to what it used).
+  findAll<M extends ModelName>(model: M, where: Where<M>): Promise<Rows[M][]>;
   // The live row with these values, created (as XOS itself) when there is none: how the
   // synchronizer adds the link rows a controller needs.
   ensure<M extends ModelName>(model: M, values: Where<M>): Promise<Rows[M]>;
@@ -30,6 +32,10 @@ export interface SyncContext {
   // A row whose inputs changed though it did not (a Port whose network's forwarded ports did) is
   // due again at once, as if it had changed itself.
   markDue(model: ModelName, id: number): Promise<void>;
+  // A row that requeued itself to look at the cloud again later is due now, because what it
+  // waited for happened (seen by a backend's own poller). Returns how many rows that woke: 0
+  // while the row is still being reconciled or was not requeued.
+  wake(model: ModelName, id: number): Promise<number>;
   // Public addresses from XOS's address pools: the pool that serves a controller, an address for
   // a holder (the same one again when it asks twice), and giving them back once the cloud no
   // longer uses them.

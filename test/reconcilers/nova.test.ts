@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEY, World, type R, type Scene } from './world.js';
+import { dbOf } from '../../src/store/inspect.js';
 
 describe('Instance reconciler (fake cloud)', () => {
   let w: World;
@@ -65,11 +66,13 @@ describe('Instance reconciler (fake cloud)', () => {
     assert.equal((await s.synced('Slice', slice.id)).backend_status, `1 - OK on ${s.tag}-ctl`);
   });
 
-  test('a server made before the row recorded it (or behind its back) is adopted, not made again', async () => {
+  test('a server made before the row recorded its id (a crash after the create) is adopted, not made again', async () => {
     const s = await w.begin();
     const { slice, cs, links, link } = await ready(s);
     await s.pause();
     const inst = await s.instance(slice, { id: link.image });
+    // What a crash between the create and its outcome leaves: the name, recorded before the call.
+    await dbOf(s.store).query('UPDATE instances SET instance_name = $2 WHERE id = $1', [inst.id, `${slice.name}-${inst.id}`]);
     const theirs = s.cloud.nova.addServer({
       name: `${slice.name}-${inst.id}`,
       project: cs.tenant_id,

@@ -152,7 +152,7 @@ export class Scene {
   }
 
   newEngine(extra: EngineOptions = {}): Engine {
-    return new Engine(this.store, synchronizerFor(openstackBackend({ timeoutMs: 5000 })), {
+    return new Engine(this.store, synchronizerFor(openstackBackend({ timeoutMs: 5000, serverWatch: { pollMs: 100, portsMaxWaitMs: 500 } })), {
       ...ENGINE,
       ...this.o.engine,
       ...extra,

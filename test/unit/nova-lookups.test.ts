@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenStackClient, OpenStackError } from '../../src/openstack/client/index.js';
-import { pollSeconds, recordedServer, withFlavorId } from '../../src/openstack/nova-lookups.js';
+import { recordedServer, withFlavorId } from '../../src/openstack/nova-lookups.js';
 import { isTokenRequest, startFakeCloud, tokenReply } from './openstack-client-fake-cloud.js';
 import { novaVersionDocument } from './openstack-client-recordings.js';
 import { boundedCache } from '../../src/sync/cache.js';
@@ -76,12 +76,4 @@ test('a recorded server counts while it exists and carries the xos-id', async (t
   assert.equal(await recordedServer(client, 'missing', 'instance/7'), null, '404');
   assert.equal(await recordedServer(client, null, 'instance/7'), null, 'nothing recorded: no request');
   assert.equal(cloud.count('GET', '/compute/v2.1/servers/'), 4);
-});
-
-test('a building server is polled every 2 s at first, then at a fifth of its age, at most every 10 s', () => {
-  const t = Date.parse('2026-12-03T12:00:00Z');
-  const at = (ageSeconds: number) => pollSeconds({ created: new Date(t - ageSeconds * 1000).toISOString() }, t);
-  assert.deepEqual([0, 5, 12, 30, 49, 60, 600].map(at), [2, 2, 2, 6, 10, 10, 10]);
-  assert.equal(pollSeconds({ created: 'not a date' }, t), 2, 'an unreadable created time polls as a new server');
-  assert.equal(at(-30), 2, "a clock ahead of Nova's");
 });

@@ -59,6 +59,18 @@ async function ensureProject(
   }
 }
 
+// The slice's rows still being removed whose cloud resources live in its project on this
+// controller (instances, network links): a waiting outcome on the last of them, or null.
+async function leavingRows(row: Rows['ControllerSlice'], ctx: SyncContext): Promise<Outcome | null> {
+  const instances = (await ctx.findAll('Instance', { slice: row.slice })).filter((i) => i.deleted);
+  if (instances.length) return { kind: 'waiting', on: `the ${instances.length} instances of the slice being removed`, until: { model: 'Instance', id: instances[instances.length - 1].id } };
+  for (const n of await ctx.findAll('Network', { owner: row.slice })) {
+    const [link] = (await ctx.findAll('ControllerNetwork', { network: n.id, controller: row.controller })).filter((l) => l.deleted);
+    if (link) return { kind: 'waiting', on: `network ${n.name} being removed`, until: { model: 'ControllerNetwork', id: link.id } };
+  }
+  return null;
+}
+
 async function removeProject(cloud: OpenStackClient, id: string | null, tag: string) {
   if (!id) return;
   try {
@@ -128,9 +140,12 @@ export function keystoneReconcilers(opts: ConnectOptions): Reconciler[] {
       return { kind: 'done', fields: { tenant_id: p.id } };
     }),
     remove: wrap(() => 'slice project removal', async (row, ctx) => {
+      // Deleting a project leaves its servers and networks behind, unowned: wait for the rows
+      // that remove them to be purged (which wakes this one), then check with the cloud.
+      const leaving = await leavingRows(row, ctx);
+      if (leaving) return leaving;
       const { cloud } = await cloudOf(row, ctx);
       if (row.tenant_id) {
-        // Deleting a project leaves its servers and networks behind, unowned: wait for them.
         const servers = await collect(cloud.compute.servers.list({ all_tenants: true, project_id: row.tenant_id }));
         const nets = await collect(cloud.network.networks.list({ project_id: row.tenant_id }));
         if (servers.length || nets.length)

@@ -2,12 +2,13 @@
 // has an instance there; networks from the shared templates (nat-net, ext-net) are the cluster's
 // own and are only looked up. A network whose template asks for an SDN controller gets one
 // (sdn-controller.ts) before it counts as ready. Removing a network removes its SDN controller
-// first, and its interface on the router that port forwarding used (port-forwarding.ts).
+// first, and its interface on the router that port forwarding used (port-forwarding.ts), and
+// waits for the servers of its slice's instances being removed to go (their ports hold it).
 import { model } from '../../model/registry.js';
 import type { Rows } from '../../model/rows.js';
 import { SyncError, type Outcome, type Reconciler, type SyncContext } from '../../sync/types.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
-import { collect, type OpenStackClient } from '../client/index.js';
+import { collect, OpenStackError, type OpenStackClient } from '../client/index.js';
 import { toSyncError } from '../sync-errors.js';
 import { controllerOfLink, notReady, privateCidr, xosTag } from '../../sync/placement.js';
 import { releaseRouter } from './port-forwarding.js';
@@ -87,10 +88,19 @@ export function neutronReconciler(opts: ConnectOptions): Reconciler<'ControllerN
         const busy = await dropRouter(row, admin, controller, ctx);
         if (busy) return { kind: 'requeue', afterSeconds: 2, message: `waiting: ${busy}` };
         if (!row.net_id || template?.shared_network_name) return { kind: 'done' }; // not ours to delete
+        // The servers of the slice's instances being removed hold ports on it: wait for those
+        // rows to be purged (which wakes this one) rather than have Neutron refuse.
+        const leaving = net ? (await ctx.findAll('Instance', { slice: net.owner })).filter((i) => i.deleted) : [];
+        if (leaving.length) return { kind: 'waiting', on: `the ${leaving.length} servers of its slice being removed`, until: { model: 'Instance', id: leaving[leaving.length - 1].id } };
         const n = await admin.network.networks.get(row.net_id).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)));
         if (n && n.description === xosTag('network', row.network)) {
-          // Ports of servers that are still going away keep the network busy (409): retry.
-          await admin.network.networks.delete(n.id, { ignoreMissing: true });
+          try {
+            await admin.network.networks.delete(n.id, { ignoreMissing: true });
+          } catch (e) {
+            // A port can outlive its server by a moment: look again shortly.
+            if (e instanceof OpenStackError && e.status === 409) return { kind: 'requeue', afterSeconds: 1, message: `network ${n.name} still has ports` };
+            throw e;
+          }
         }
         return { kind: 'done' };
       } catch (e) {

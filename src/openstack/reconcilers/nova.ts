@@ -1,7 +1,12 @@
 // Nova: an Instance becomes a server named <slice>-<id> in its slice's project, pinned to its
 // node when it names one, on the slice's networks, with the slice members' SSH keys in its
-// user data and metadata xos-id=instance/<id>. The server is looked up by that metadata before
-// one is created, so a crash after the create call is adopted, never duplicated.
+// user data and metadata xos-id=instance/<id>. The row records the server's name before the
+// create call and its id after it; a row with a name but no id (a crash between the two) looks
+// the server up by its metadata first, so it is adopted, never duplicated. A row with neither
+// has never had a create sent, and skips the search.
+// A server still building is watched with one list of its project's servers per poll, outside
+// the worker slots (server-watch.ts); the instance is woken when it is built. Removal deletes the
+// recorded server by its id and waits, the same way, for it to be gone.
 // On a public network, when an address pool serves the controller, the instance's address comes
 // from XOS: it is allocated first, then a port with exactly that address is made on the pool's
 // external network (found again by its name and tag after a crash) and the server boots with it.
@@ -14,10 +19,17 @@ import { collect, encodeUserData, OpenStackError, type OpenStackClient, type Por
 import type { ServerNetworks } from '../client/services/compute.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
-import { pollSeconds, recordedServer, withFlavorId } from '../nova-lookups.js';
+import { recordedServer, withFlavorId } from '../nova-lookups.js';
+import { ServerWatch, watchKey, type Seen, type ServerWatchOptions } from '../server-watch.js';
 import { controllerForInstance, notReady, xosTag } from '../../sync/placement.js';
 
 const xosId = (id: number) => `instance/${id}`;
+// A watched row comes back on its own after this long, should no list ever wake it (its
+// process died, or the list keeps failing).
+const WATCH_FALLBACK_SECONDS = 30;
+// A DELETE that Nova accepted is sent again only when the server is still there this much later
+// (a busy Nova takes tens of seconds to delete a server).
+const DELETE_AGAIN_MS = 60_000;
 
 
 // Keys of everyone who may log in: slice members, the instance's and the slice's creators.
@@ -54,7 +66,10 @@ async function explainFault(admin: OpenStackClient, server: Server): Promise<str
 
 const firstAddress = (s: Server) => Object.values(s.addresses ?? {}).flat().find((a) => a.version === 4)?.addr ?? null;
 
-export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
+export function novaReconcilers(opts: ConnectOptions & { serverWatch?: ServerWatchOptions } = {}): Reconciler[] {
+  const watch = new ServerWatch(opts.serverWatch);
+  const deletesSent = new Map<string, number>(); // server id → when its DELETE was answered
+  const wakeOf = (ctx: SyncContext, id: number) => () => ctx.wake('Instance', id);
   const instance: Reconciler<'Instance'> = {
     model: model('Instance'),
     reconcile: async (inst, ctx): Promise<Outcome> => {
@@ -83,10 +98,16 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
       const cloud = projectClient(controller, String(sliceLink.tenant_id), ctx, opts);
       const name = `${slice.name}-${inst.id}`;
       try {
-        // The recorded server by its id; the metadata search when there is none (a crash before it was recorded).
+        const key = watchKey(controller, String(sliceLink.tenant_id));
+        // What the project's list showed since the row last changed, when it woke us; else the
+        // recorded server by its id; the metadata search when a create may have been sent
+        // without its id being recorded (a crash in between).
+        const seen = inst.instance_uuid ? watch.take(key, inst.instance_uuid, new Date(inst.updated).getTime()) : undefined;
+        const listed = seen?.server?.metadata?.['xos-id'] === xosId(inst.id) ? seen.server : null;
         let server =
-          (await recordedServer(admin, inst.instance_uuid, xosId(inst.id))) ??
-          (await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), name, all_tenants: true }))[0];
+          listed ??
+          (seen ? null : await recordedServer(admin, inst.instance_uuid, xosId(inst.id))) ??
+          (inst.instance_name ? (await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), name, all_tenants: true }))[0] : undefined);
         if (server?.status === 'ERROR') {
           // The fault comes only with the single server, not with the list.
           const why = await explainFault(admin, await admin.compute.servers.get(server.id));
@@ -120,6 +141,8 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
           }
           const networks = bootNetworks(netLinks.map(({ link }) => String(link.net_id)), publicPort);
           const user_data = encodeUserData(userData(inst, slice, await sshKeys(inst, slice, ctx)));
+          // The name first: from now on a later reconcile searches before it creates.
+          if (inst.instance_name !== name) await ctx.setFields('Instance', inst.id, { instance_name: name });
           const created = await withFlavorId(ctx.cache, admin, controller, flavor, (flavorRef) => cloud.compute.servers.create({
             name,
             flavorRef,
@@ -129,8 +152,9 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
             metadata: { 'xos-id': xosId(inst.id), 'xos-slice': slice.name },
             user_data,
           }));
-          // A server is always BUILD right after its create: record its id and come back, rather than read it now.
-          return { kind: 'requeue', afterSeconds: 2, message: `server ${name} is BUILD`, fields: { instance_uuid: created.id, instance_name: name } };
+          // A server is always BUILD right after its create: record its id and watch it, rather than read it now.
+          watch.watch(key, admin, String(sliceLink.tenant_id), inst.id, created.id, 'built', wakeOf(ctx, inst.id), ctx.signal);
+          return { kind: 'requeue', afterSeconds: WATCH_FALLBACK_SECONDS, message: `server ${name} is BUILD`, fields: { instance_uuid: created.id, instance_name: name } };
         }
         const fields = {
           instance_uuid: server.id,
@@ -143,10 +167,11 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
         if (server.status === 'ACTIVE' || server.status === 'SHUTOFF') {
           const power = await matchPower(inst, server, admin, ctx);
           if (power) return { kind: 'requeue', afterSeconds: 2, message: `server ${name} ${power}`, fields };
-          if (server.status === 'ACTIVE') await recordPorts(inst, server, admin, ctx, netLinks);
+          if (server.status === 'ACTIVE') await recordPorts(inst, server, admin, ctx, netLinks, listed ? seen?.ports : null);
           return { kind: 'done', fields, ...(server.status === 'SHUTOFF' ? { message: 'OK (powered off)' } : {}) };
         }
-        return { kind: 'requeue', afterSeconds: pollSeconds(server), message: `server ${name} is ${server.status}`, fields };
+        watch.watch(key, admin, String(sliceLink.tenant_id), inst.id, server.id, 'built', wakeOf(ctx, inst.id), ctx.signal);
+        return { kind: 'requeue', afterSeconds: WATCH_FALLBACK_SECONDS, message: `server ${name} is ${server.status}`, fields };
       } catch (e) {
         throw toSyncError(e, `server ${name}`);
       }
@@ -158,21 +183,42 @@ export function novaReconcilers(opts: ConnectOptions): Reconciler[] {
         return { kind: 'done' };
       }
       const admin = clientFor(controller, ctx, opts);
+      const slice = await ctx.get('Slice', inst.slice);
+      const finish = async (): Promise<Outcome> => {
+        // The server is gone: its public port now (Nova leaves ports it was given), then the
+        // address. Only a controller that an address pool serves has such ports.
+        if (slice && (await ctx.addresses.poolFor(controller))) await removePublicPorts(admin, inst, slice);
+        await ctx.addresses.release(inst.id, null);
+        return { kind: 'done' };
+      };
       try {
-        // The recorded server first; the metadata search (narrowed by name) for a crash before it was recorded.
-        const recorded = inst.instance_uuid
-          ? await admin.compute.servers.get(inst.instance_uuid).catch((e) => ((e as { status?: number }).status === 404 ? null : Promise.reject(e)))
-          : null;
-        const slice = await ctx.get('Slice', inst.slice);
-        const servers = recorded
-          ? [recorded]
-          : await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), all_tenants: true, ...(slice ? { name: `${slice.name}-${inst.id}` } : {}) });
-        if (!servers.length) {
-          // The server is gone: its public port now (Nova leaves ports it was given), then the address.
-          if (slice) await removePublicPorts(admin, inst, slice);
-          await ctx.addresses.release(inst.id, null);
-          return { kind: 'done' };
+        const uuid = inst.instance_uuid;
+        if (uuid) {
+          // By its recorded id: deleted once, then watched in its project's list until it is gone.
+          const [link] = slice ? await ctx.findAll('ControllerSlice', { controller: controller.id, slice: slice.id }) : [];
+          const key = link?.tenant_id ? watchKey(controller, String(link.tenant_id)) : null;
+          const sent = deletesSent.get(uuid);
+          const seen: Seen | undefined = key && sent !== undefined ? watch.take(key, uuid, sent) : undefined;
+          if (seen && !seen.server) {
+            deletesSent.delete(uuid);
+            return await finish();
+          }
+          if (sent === undefined || Date.now() - sent > DELETE_AGAIN_MS) {
+            if (!(await admin.compute.servers.delete(uuid, { ignoreMissing: true }))) {
+              deletesSent.delete(uuid);
+              return await finish();
+            }
+            for (const [id, at] of deletesSent) if (Date.now() - at > 10 * DELETE_AGAIN_MS) deletesSent.delete(id); // rows purged elsewhere
+            deletesSent.set(uuid, Date.now());
+          }
+          if (!key) return { kind: 'requeue', afterSeconds: 1, message: 'server is being deleted' };
+          watch.watch(key, admin, String(link.tenant_id), inst.id, uuid, 'gone', wakeOf(ctx, inst.id), ctx.signal);
+          return { kind: 'requeue', afterSeconds: WATCH_FALLBACK_SECONDS, message: 'server is being deleted' };
         }
+        // No recorded id: a create may have been sent all the same when the name was recorded.
+        if (!inst.instance_name) return await finish();
+        const servers = await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), all_tenants: true, name: inst.instance_name });
+        if (!servers.length) return await finish();
         for (const s of servers) if (s.status !== 'DELETED') await admin.compute.servers.delete(s.id, { ignoreMissing: true });
         return { kind: 'requeue', afterSeconds: 1, message: 'server is being deleted' };
       } catch (e) {
@@ -224,8 +270,16 @@ async function sliceNetworks(slice: Rows['Slice'], ctx: SyncContext): Promise<Ro
   return [...own, ...joined];
 }
 
-async function recordPorts(inst: Rows['Instance'], server: Server, admin: OpenStackClient, ctx: SyncContext, netLinks: { n: Rows['Network']; link: Rows['ControllerNetwork'] }[]) {
-  for await (const p of admin.network.ports.list({ device_id: server.id })) {
+// The server's ports, as the watch's batch fetched them (`known`) or asked for now.
+async function recordPorts(
+  inst: Rows['Instance'],
+  server: Server,
+  admin: OpenStackClient,
+  ctx: SyncContext,
+  netLinks: { n: Rows['Network']; link: Rows['ControllerNetwork'] }[],
+  known: Port[] | null | undefined,
+) {
+  for (const p of known ?? (await collect(admin.network.ports.list({ device_id: server.id })))) {
     const hit = netLinks.find(({ link }) => link.net_id === p.network_id);
     if (!hit) continue;
     const row = await ctx.ensure('Port', { network: hit.n.id, instance: inst.id });

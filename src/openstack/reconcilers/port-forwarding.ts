@@ -355,7 +355,9 @@ export function portForwardingReconciler(opts: ConnectOptions): Reconciler<'Port
     },
 
     remove: async (port, ctx) => {
-      const { instance, controller } = await context(port, ctx);
+      const { network, instance, controller } = await context(port, ctx);
+      // Nothing forwarded and nothing held: nothing of it to take away in the cloud.
+      if (!parsePortForwards(network?.ports).forwards.length && !(await holdsSomething(port, ctx, instance))) return { kind: 'done' };
       try {
         await clear(port, ctx, controller, instance);
       } catch (e) {
