@@ -36,6 +36,8 @@ export interface ServerWatchOptions {
 }
 
 const BUILDING = new Set(['BUILD', 'REBUILD', 'RESIZE', 'MIGRATING', 'PASSWORD', 'REBOOT', 'HARD_REBOOT']);
+// Nova states a server passes through on its way to a settled one (ACTIVE, SHUTOFF, ERROR, ...).
+export const isBuilding = (status: string) => BUILDING.has(status);
 const MAX_WAKE_TRIES = 5;
 const SEEN_KEEP_MS = 10 * 60_000;
 
@@ -151,6 +153,17 @@ export class ServerWatch {
     // done (built, failed, gone) stays so until its row's reconcile comes, however busy the slots.
     const usable = s.final || Date.now() - s.at <= Math.max(10_000, 3 * this.o.pollMs);
     return s.at >= after && usable ? s : undefined;
+  }
+
+  // The instance's reconcile is done with its server (it runs, or it was dropped): stop watching
+  // it and drop what a list showed of it, so that no later reconcile (the periodic resync, which
+  // is there to notice drift) takes an old list's word for the server.
+  forget(key: string, instance: number, serverId: string) {
+    const p = this.projects.get(key);
+    if (!p) return;
+    if (p.watched.get(instance)?.serverId === serverId) p.watched.delete(instance);
+    p.seen.delete(serverId);
+    if (!p.watched.size && !p.seen.size) this.projects.delete(key);
   }
 
   // What no reconcile came to take (the row went to another worker) is forgotten after a while.

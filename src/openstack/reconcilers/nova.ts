@@ -20,7 +20,7 @@ import type { ServerNetworks } from '../client/services/compute.js';
 import { clientFor, projectClient, type ConnectOptions } from '../connect.js';
 import { toSyncError } from '../sync-errors.js';
 import { recordedServer, withFlavorId } from '../nova-lookups.js';
-import { ServerWatch, watchKey, type Seen, type ServerWatchOptions } from '../server-watch.js';
+import { isBuilding, ServerWatch, watchKey, type Seen, type ServerWatchOptions } from '../server-watch.js';
 import { controllerForInstance, notReady, xosTag } from '../../sync/placement.js';
 
 const xosId = (id: number) => `instance/${id}`;
@@ -108,6 +108,7 @@ export function novaReconcilers(opts: ConnectOptions & { serverWatch?: ServerWat
           listed ??
           (seen ? null : await recordedServer(admin, inst.instance_uuid, xosId(inst.id))) ??
           (inst.instance_name ? (await admin.compute.servers.findByMetadata({ key: 'xos-id', value: xosId(inst.id), name, all_tenants: true }))[0] : undefined);
+        if (server && !isBuilding(server.status)) watch.forget(key, inst.id, server.id);
         if (server?.status === 'ERROR') {
           // The fault comes only with the single server, not with the list.
           const why = await explainFault(admin, await admin.compute.servers.get(server.id));
