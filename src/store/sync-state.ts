@@ -60,14 +60,16 @@ export class SyncState {
     return new Set((await this.run<{ model: string }>(join(probes, ' UNION ALL '))).map((r) => r.model));
   }
 
-  // Leases up to `limit` pending rows of a model for `owner`.
+  // Leases up to `limit` pending rows of a model for `owner`. Rows whose lease ran out come first:
+  // their worker died while on them, so they are the longest overdue, and a survivor takes over
+  // a dead process's rows before it gets to its own requeued ones.
   claim(m: ModelDef, owner: string, limit: number, leaseSeconds: number): Promise<Row[]> {
     const t = ident(m.table);
     return this.run(sql`
       WITH c AS (
         SELECT id FROM ${t}
          WHERE ${claimable}
-         ORDER BY next_retry NULLS FIRST, id
+         ORDER BY lease_until IS NULL, next_retry NULLS FIRST, id
          LIMIT ${limit}
          FOR UPDATE SKIP LOCKED)
       UPDATE ${t} SET lease_owner = ${owner}, lease_until = now() + make_interval(secs => ${leaseSeconds})

@@ -191,6 +191,21 @@ for (const backend of backends) {
       assert.equal(new Set(calls).size, 20, 'each row exactly once');
     });
 
+    test("a dead worker's rows (their lease ran out) are claimed before the survivor's own due rows", async () => {
+      const own = await site('claim-own');
+      const orphan = await site('claim-orphan');
+      const db = dbOf(t.store);
+      // Its own row has been due for a minute; the orphan, due for ten seconds, was leased by a worker
+      // that died, and its lease ran out a second ago.
+      await db.query("UPDATE sites SET next_retry = now() - interval '1 minute' WHERE id = $1", [own.id]);
+      await db.query("UPDATE sites SET next_retry = now() - interval '10 seconds', lease_owner = 'dead', lease_until = now() - interval '1 second' WHERE id = $1", [orphan.id]);
+      const first = await t.store.sync.claim(model('Site'), 'survivor', 1, 5);
+      assert.deepEqual(first.map((r) => r.id), [orphan.id]);
+      assert.equal(first[0].lease_owner, 'survivor');
+      assert.deepEqual((await t.store.sync.claim(model('Site'), 'survivor', 1, 5)).map((r) => r.id), [own.id]);
+      await db.query('UPDATE sites SET no_sync = true, lease_owner = NULL, lease_until = NULL WHERE id = ANY($1)', [[own.id, orphan.id]]);
+    });
+
     test('a reconcile that outlives its lease is not started twice, and an outcome reached under a lost lease is not written', async () => {
       const calls: string[] = [];
       const slow: Script = async () => {
