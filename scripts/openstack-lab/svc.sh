@@ -8,6 +8,8 @@
 #   svc.sh kill nova-compute-compute1        SIGKILL right away (a crash)
 #   svc.sh start nova-compute-compute1       start it and wait until it reports in
 #   svc.sh restart NAME
+#   svc.sh pause nova-scheduler              SIGSTOP its process group: requests to it wait
+#   svc.sh resume nova-scheduler             SIGCONT (up.sh also resumes a paused service)
 #
 # Same environment as up.sh (OSLAB_DIR, OSLAB_PORT_OFFSET). Nova marks a stopped
 # compute "down" only ~60 s after its last heartbeat (service_down_time).
@@ -32,6 +34,8 @@ case $action in
   stop) needs_name; exec "$here/down.sh" --only "$name" ;;
   kill) needs_name; exec "$here/down.sh" --only "$name" --signal KILL ;;
   start) needs_name; exec "$here/up.sh" --no-install --only "$name" ;;
+  pause) needs_name; pause_service "$name" STOP ;;
+  resume) needs_name; pause_service "$name" CONT ;;
   restart) needs_name; "$here/down.sh" --only "$name"; exec "$here/up.sh" --no-install --only "$name" ;;
   -h|--help|'') usage ;;
   *) echo "unknown action '$action'" >&2; usage >&2; exit 2 ;;

@@ -1,9 +1,12 @@
 // The OpenStack test cluster (scripts/openstack-lab) for the openstack tier.
 import crypto from 'node:crypto';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { OpenStackClient } from '../../src/openstack/client/index.js';
+import { scaled } from './wait.js';
 
 export interface Lab {
   auth_url: string;
@@ -12,6 +15,7 @@ export interface Lab {
   admin: { username: string; password: string; project: string };
   compute_hosts: string[];
   dir: string;
+  port_offset: number;
 }
 
 export const labEnabled = process.env.XOS_TEST_OPENSTACK === '1';
@@ -22,6 +26,14 @@ export function lab(dir = process.env.OSLAB_DIR ?? '/tmp/xos-oslab'): Lab {
   if (!fs.existsSync(file)) throw new Error(`XOS_TEST_OPENSTACK=1 but ${file} does not exist: run scripts/openstack-lab/up.sh`);
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
+
+// Stops, starts, pauses or resumes one of the lab's services (scripts/openstack-lab/svc.sh). The
+// script renders the lab's configuration again on start, so it gets the lab's port offset too.
+export const labService = (l: Lab, action: 'stop' | 'start' | 'kill' | 'pause' | 'resume', name: string) =>
+  promisify(execFile)('bash', [path.resolve('scripts/openstack-lab/svc.sh'), action, name], {
+    env: { ...process.env, OSLAB_DIR: l.dir, OSLAB_PORT_OFFSET: String(l.port_offset) },
+    timeout: scaled(240_000),
+  });
 
 // The body that registers a lab cluster as a Controller.
 export const controllerBody = (l: Lab, name: string, deployment: number) => ({

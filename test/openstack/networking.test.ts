@@ -4,7 +4,7 @@
 // lists, follows a change of the spec and goes when the spec is cleared; the second lab, which has
 // no port forwarding plugin, says so on the port. A network whose template asks for an SDN
 // controller gets a controller server and its URL, loses it with the network, and reports a
-// controller that gets no address in time.
+// controller that gets no address in time (the scheduler paused, so that none can).
 //
 // Everything public runs on an external network of its own (xt-<run>, 198.19.x.0/24, a benchmark
 // range no other test uses), and the clean-up also sweeps the clusters for this run's leftovers.
@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
+import { connectLab, lab, labClient, labService, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
 import { sweep } from '../helpers/lab-sweep.js';
 import { scaled, until as waitFor } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
@@ -242,20 +242,27 @@ describe('networking on the real clusters', { skip: labSkip }, () => {
   });
 
   test('an SDN controller that gets no address in time is deleted and reported on the network', async () => {
-    // The fake hypervisor takes 2-6 s to make a server ACTIVE: one second is too short.
+    // The fake hypervisor can make a server ACTIVE in under a second, so the cluster is made slow
+    // for certain: with its scheduler paused, every server it is asked for stays in BUILD.
     const tpl = await post('networktemplates', { name: `sdn1-${run}`, controller_kind: 'custom', controller_image: ids.image, controller_timeout: 1 });
     const n = await post('networks', { name: `${sliceName}-slow`, template: tpl.id, owner: ids.slice, autoconnect: false });
-    const link = await post('controllernetworks', { controller: ids.ctl1, network: n.id });
-    const failed = await until(statusOf('networks', n.id), async () => {
-      const r = await get('networks', n.id);
-      return r.backend_code === 2 && r;
-    });
-    assert.equal(failed.backend_status, `2 - on nw-${run}-1: SDN controller for network ${n.name} got no address within 1 s`);
-    const l = await get('controllernetworks', link.id);
-    assert.ok(l.next_retry, 'retried with backoff');
-    assert.equal(l.controller_url, null);
+    await labService(lab(), 'pause', 'nova-scheduler');
+    let link: { id: number };
+    try {
+      link = await post('controllernetworks', { controller: ids.ctl1, network: n.id });
+      const failed = await until(statusOf('networks', n.id), async () => {
+        const r = await get('networks', n.id);
+        return r.backend_code === 2 && r;
+      });
+      assert.equal(failed.backend_status, `2 - on nw-${run}-1: SDN controller for network ${n.name} got no address within 1 s`);
+      const l = await get('controllernetworks', link.id);
+      assert.ok(l.next_retry, 'retried with backoff');
+      assert.equal(l.controller_url, null);
+      assert.ok(logs.some((m) => m.includes(`got no address within 1 s`)));
+    } finally {
+      await labService(lab(), 'resume', 'nova-scheduler');
+    }
     // what was booted was deleted (the next attempt may have booted another meanwhile)
-    assert.ok(logs.some((m) => m.includes(`got no address within 1 s`)));
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/networks/${n.id}`)).status, 204);
     await until('the network row purged', async () => (await dbOf(s.store).query('SELECT 1 FROM networks WHERE id = $1', [n.id])).length === 0, 120_000);
     const left = await cloud.compute.servers.findByMetadata({ key: 'xos-id', value: `controllernetwork/${link.id}`, name: `${n.name}-sdn`, all_tenants: true });

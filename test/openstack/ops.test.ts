@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { controllerBody, lab, labSkip, type Lab } from '../helpers/lab.js';
+import { controllerBody, lab, labService, labSkip, type Lab } from '../helpers/lab.js';
 import { serve, xos, type Served } from '../helpers/xos-process.js';
 import { until } from '../helpers/wait.js';
 
@@ -32,12 +32,8 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
-  // svc.sh renders the lab's configuration again on start: it needs the lab's port offset too.
-  const svcOn = (l: Lab) => (action: string, name: string) =>
-    run(path.resolve('scripts/openstack-lab/svc.sh'), [action, name], {
-      env: { ...process.env, OSLAB_DIR: l.dir, OSLAB_PORT_OFFSET: String((l as unknown as { port_offset: number }).port_offset) },
-    });
-  const svc = (action: string, name: string) => svcOn(lab())(action, name);
+  const svcOn = (l: Lab) => (action: 'stop' | 'start', name: string) => labService(l, action, name);
+  const svc = svcOn(lab());
   const lab2 = () => lab(process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2');
   const doctor = async (controller: string) => {
     const r = await cli(['doctor', '--controller', controller, '--json']);

@@ -3,11 +3,9 @@
 // (OSLAB_DIR=/tmp/xos-oslab2 OSLAB_PORT_OFFSET=22000 scripts/openstack-lab/up.sh).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import crypto from 'node:crypto';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/xos.js';
-import { connectLab, lab, labClient, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
+import { connectLab, lab, labClient, labService, labSkip, tinyImageFile, type Lab } from '../helpers/lab.js';
 import { scaled, until } from '../helpers/wait.js';
 import { Engine } from '../../src/sync/engine.js';
 import { openstackBackend } from '../../src/openstack/index.js';
@@ -15,11 +13,8 @@ import { dbOf } from '../../src/store/inspect.js';
 import { synchronizerFor } from '../../src/sync/backends.js';
 
 const LAB2 = process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2';
-const LAB2_OFFSET = process.env.OSLAB2_PORT_OFFSET ?? '22000';
-const exec = promisify(execFile);
 const APIS = ['keystone', 'nova-api', 'neutron-server', 'glance-api', 'placement-api'];
-const svc = (action: 'stop' | 'start', name: string) =>
-  exec('bash', ['scripts/openstack-lab/svc.sh', action, name], { env: { ...process.env, OSLAB_DIR: LAB2, OSLAB_PORT_OFFSET: LAB2_OFFSET }, timeout: scaled(240_000) });
+const svc = (action: 'stop' | 'start', name: string) => labService(lab(LAB2), action, name);
 
 describe('two clusters, one of them failing', { skip: labSkip }, () => {
   let s: TestServer;

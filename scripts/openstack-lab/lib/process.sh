@@ -45,6 +45,8 @@ service_pid() { cat "$LAB_RUN/$1.pid" 2>/dev/null; }
 spawn() {
   local name=$1; shift
   if service_running "$name"; then
+    # a test that paused it (svc.sh pause) and died before resuming it left it stopped
+    kill -CONT -- "-$(service_pid "$name")" 2>/dev/null || true
     note "$name already running (pid $(service_pid "$name"))"
     return 0
   fi
@@ -64,6 +66,15 @@ service_pids() {
     [ -e "$f" ] && pid_is_ours "$f" && cat "$f"
   done
   return 0
+}
+
+# pause_service NAME STOP|CONT: freeze or thaw the service's whole process group. A frozen
+# service keeps its connections and its queue, so work sent to it waits instead of failing.
+pause_service() {
+  local pid
+  pid=$(service_pids "$1" | head -n 1)
+  [ -n "$pid" ] || { echo "$1 is not running" >&2; return 1; }
+  kill "-$2" -- "-$pid"
 }
 
 group_alive() { kill -0 -- "-$1" 2>/dev/null; }
