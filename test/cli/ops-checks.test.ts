@@ -1,9 +1,10 @@
 // The operator commands as Nagios and an operator run them: `xos check …` (status line, perfdata,
 // exit codes, thresholds, --controller), `xos doctor` exit codes, and `xos nagios-config`, whose
-// output Debian's nagios4 verifies and whose command lines run as Nagios runs them.
+// output Debian's nagios4 verifies and then runs: the daemon itself schedules the checks and
+// records their states.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { ADMIN } from '../helpers/xos.js';
 import { opsWorld, type OpsWorld } from '../helpers/ops.js';
 import { xos } from '../helpers/xos-process.js';
+import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const haveNagios = spawnSync('nagios4', ['--version']).status !== null && fs.existsSync('/usr/sbin/nagios4');
@@ -109,5 +111,47 @@ describe('xos check, xos doctor, xos nagios-config', () => {
     );
     assert.equal(r.status, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /^NOVA-SERVICES CRITICAL - 1 of 4 down: nova-compute@w2 \[west\]/);
+  });
+
+  test('the Nagios daemon runs the checks: west CRITICAL with its status line, east OK', { skip: !haveNagios && 'needs Debian nagios4' }, async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'nagiosd-'));
+    fs.chmodSync(tmp, 0o755);
+    fs.chmodSync(dir, 0o1777); // Nagios runs as its own user, writes its files here and runs the checks
+    fs.writeFileSync(path.join(dir, 'xos.cfg'), (await cli(['nagios-config'])).out);
+    fs.writeFileSync(path.join(dir, 'resource.cfg'), `$USER10$=${token}\n`, { mode: 0o644 });
+    const cmd = path.join(dir, 'nagios.cmd');
+    fs.writeFileSync(
+      path.join(dir, 'nagios.cfg'),
+      [
+        `cfg_file=${dir}/xos.cfg`, `resource_file=${dir}/resource.cfg`, `log_file=${dir}/nagios.log`, `status_file=${dir}/status.dat`,
+        `lock_file=${dir}/nagios.lock`, `temp_file=${dir}/nagios.tmp`, `temp_path=${dir}`, `check_result_path=${dir}`, `command_file=${cmd}`,
+        'check_external_commands=1', 'status_update_interval=1', 'check_result_reaper_frequency=1', 'retain_state_information=0',
+        'enable_notifications=0', 'nagios_user=nagios', 'nagios_group=nagios', "illegal_macro_output_chars=`~$&|'\"<>", '',
+      ].join('\n'),
+    );
+    const daemon = spawn('nagios4', [path.join(dir, 'nagios.cfg')], { stdio: 'ignore' });
+    try {
+      await until('the command pipe', async () => fs.existsSync(cmd), { ms: 30_000 });
+      const now = Math.floor(Date.now() / 1000);
+      // Checks are first spread over minutes; an operator's "check now" runs them at once.
+      const force = ['east', 'west'].map((h) => `[${now}] SCHEDULE_FORCED_SVC_CHECK;${h};nova-services;${now}\n`).join('');
+      fs.writeFileSync(cmd, force);
+      const state = (host: string) => {
+        const text = fs.existsSync(path.join(dir, 'status.dat')) ? fs.readFileSync(path.join(dir, 'status.dat'), 'utf8') : '';
+        const block = text.split('servicestatus {').find((b) => b.includes(`host_name=${host}\n`) && b.includes('service_description=nova-services\n'));
+        const field = (k: string) => block && new RegExp(`\\s${k}=(.*)\\n`).exec(block)?.[1];
+        return block && field('has_been_checked') === '1' ? { state: Number(field('current_state')), output: field('plugin_output') } : null;
+      };
+      const [east, west] = await until('Nagios has run both checks', async () => {
+        const both = [state('east'), state('west')];
+        return both.every(Boolean) && both;
+      }, { ms: 60_000 });
+      assert.equal(west!.state, 2, west!.output ?? '');
+      assert.match(west!.output!, /^NOVA-SERVICES CRITICAL - 1 of 4 down: nova-compute@w2 \[west\]/);
+      assert.equal(east!.state, 0, east!.output ?? '');
+      assert.match(east!.output!, /^NOVA-SERVICES OK/);
+    } finally {
+      daemon.kill();
+    }
   });
 });
