@@ -5,7 +5,7 @@
 // missing on the cluster. Stopping a service disrupts the cluster, so those parts run only with
 // XOS_TEST_OSLAB_DISRUPTIVE=1: nova-compute on a lab of one's own (OSLAB_DIR), a Linux bridge
 // agent and RabbitMQ on the second lab (OSLAB2_DIR, default /tmp/xos-oslab2), each restarted
-// whatever happens.
+// whatever happens. CI sets it: its labs are its own for the run.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { controllerBody, lab, labService, labSkip, type Lab } from '../helpers/lab.js';
 import { serve, xos, type Served } from '../helpers/xos-process.js';
-import { until } from '../helpers/wait.js';
+import { scaled, until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const disruptive = process.env.XOS_TEST_OSLAB_DISRUPTIVE === '1';
@@ -107,6 +107,15 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
       return c.services.find((s: { binary: string; host: string; state: string }) => s.binary === 'nova-compute' && s.host === host() && s.state === 'down');
     }, { ms: 180_000, everyMs: 2000 });
     assert.ok(down.heartbeat_age_s >= 50, `heartbeat age ${down.heartbeat_age_s}`);
+    // Shown within 2 collector intervals of Nova calling it down: a heartbeat that old, at most
+    // (service_down_time 60 s, 2 × 5 s, this loop's 2 s and a rounding second; stretched under load).
+    assert.ok(down.heartbeat_age_s <= 60 + scaled(13_000) / 1000, `heartbeat age ${down.heartbeat_age_s} s when first shown down`);
+    const check = await cli(['check', 'nova-services', '--controller', 'lab']);
+    assert.equal(check.code, 2, check.stdout + check.stderr);
+    assert.match(check.stdout, new RegExp(`^NOVA-SERVICES CRITICAL - 1 of \\d+ down: nova-compute@${host()} \\[lab\\] \\(heartbeat \\d+ s\\) \\|`));
+    const metric = `xos_nova_service_up{cluster="lab",binary="nova-compute",host="${host()}"`;
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: auth() })).text();
+    assert.match(metrics, new RegExp(`^${metric.replace(/[{}[\]()|.*+?^$\\]/g, '\\$&')}[^}]*} 0$`, 'm'), 'the metric is 0');
     const r = await cli(['doctor', '--controller', 'lab']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`CRITICAL NOVA_COMPUTE_DOWN  \\[lab\\] nova-compute@${host()}`));
@@ -145,8 +154,11 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
       assert.ok((f.evidence.shared_networks_seen as string[]).includes('nat-net'), 'what the cluster has, as evidence');
       assert.match(f.remedy, /openstack network create --share xos-no-such-net/);
     } finally {
-      for (const p of [`networks/${net.id}`, `slices/${slice.id}`, `networktemplates/${tpl.id}`])
-        await fetch(`http://127.0.0.1:${server.port}/api/core/${p}`, { method: 'DELETE', headers: auth() });
+      for (const p of [`networks/${net.id}`, `slices/${slice.id}`, `networktemplates/${tpl.id}`]) {
+        // (no content type: an empty body is not JSON) and checked, so the later tests find the lab clean
+        const r = await fetch(`http://127.0.0.1:${server.port}/api/core/${p}`, { method: 'DELETE', headers: { authorization: auth().authorization } });
+        assert.equal(r.status, 204, `DELETE ${p}: ${await r.text()}`);
+      }
     }
   });
 
@@ -186,5 +198,32 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
       const d = await doctor('lab2');
       return !d.findings.some((x) => ['MESSAGE_BUS_DOWN', 'NOVA_COMPUTE_DOWN', 'NEUTRON_AGENT_DEAD'].includes(x.code));
     }, { ms: 300_000, everyMs: 5000 });
+  });
+
+  test('the second lab stopped entirely: shown failing with its error; the first still shown and checked', { skip: !disruptive && 'stops a service: set XOS_TEST_OSLAB_DISRUPTIVE=1' }, async () => {
+    const apis = ['keystone', 'nova-api', 'neutron-server', 'glance-api', 'placement-api'];
+    const since = Date.now();
+    for (const api of apis) await svcOn(lab2())('stop', api);
+    try {
+      const gone = await until('lab2 failing', async () => {
+        const c = (await get('/api/ops/clusters?controller=lab2')).items[0];
+        return c.collectors.services.ok === false && Date.parse(c.collectors.services.attempted ?? 0) > since && c;
+      }, { ms: 120_000, everyMs: 2000 });
+      assert.match(gone.collectors.services.last_error, /ECONNREFUSED|refused|unreachable/i);
+      assert.ok(gone.services.length > 0, 'its last reading is kept');
+      const lab1 = (await get('/api/ops/clusters?controller=lab')).items[0];
+      assert.equal(lab1.collectors.services.ok, true, lab1.collectors.services.last_error);
+      const check = await cli(['check', 'nova-services', '--controller', 'lab']);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /^NOVA-SERVICES OK/);
+      const d = await doctor('lab');
+      assert.deepEqual(d.findings.filter((x) => x.severity === 'critical'), []);
+      const d2 = await doctor('lab2');
+      assert.equal(d2.code, 2);
+      assert.ok(d2.findings.some((x) => x.severity === 'critical'), JSON.stringify(d2.findings));
+    } finally {
+      for (const api of apis) await svcOn(lab2())('start', api);
+    }
+    await until('lab2 read again', async () => (await get('/api/ops/clusters?controller=lab2')).items[0].collectors.services.ok === true, { ms: 120_000, everyMs: 2000 });
   });
 });
