@@ -155,10 +155,11 @@ export class SyncState {
     return hit.length > 0;
   }
 
-  // Rows that wait on another row are tried again now: that row's state changed.
+  // Rows that wait on another row are tried again now: that row's state changed. Removals too: a
+  // slice's project waits for its instances and networks to go.
   async wakeWaiting(m: ModelDef, ids: number[]): Promise<number> {
     const hit = await this.run(
-      sql`UPDATE ${ident(m.table)} SET next_retry = NULL WHERE id = ANY(${ids}) AND NOT deleted AND backend_reason = 'dependency' AND next_retry IS NOT NULL RETURNING id`,
+      sql`UPDATE ${ident(m.table)} SET next_retry = NULL WHERE id = ANY(${ids}) AND backend_reason = 'dependency' AND next_retry IS NOT NULL RETURNING id`,
     );
     return hit.length;
   }

@@ -273,7 +273,14 @@ export class FakeCloud {
     const rule = this.rules.find((r) => r.left > 0 && (r.method === '*' || r.method === method) && r.re.test(url.pathname));
     if (rule) rule.left--;
     const fault = rule?.fault;
-    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.delayMs) {
+      // a client that gave up (its timeout) ends the wait: nothing is left to answer
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, fault.delayMs);
+        res.once('close', () => (clearTimeout(t), r()));
+      });
+      if (res.destroyed) return;
+    }
     const inject = () => {
       entry.injected = true;
       if (fault!.drop) {

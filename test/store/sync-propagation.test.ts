@@ -248,5 +248,45 @@ for (const backend of backends) {
       assert.equal(await t.store.raw(model('Site'), site), null, 'then purged too');
       assert.deepEqual(removals, ['Site', 'ControllerSite', 'Site']);
     });
+
+    test('a deleted row waiting on another row is tried again as soon as that row is purged', async () => {
+      const create = async (name: string, values: Row) => Number((await t.store.create(model(name), values, SYSTEM)).id);
+      const dep = await create('Deployment', { name: 'dep-wait' });
+      const c = await create('Controller', { name: 'c-wait', deployment: dep, auth_url: 'http://127.0.0.1:9/v3', admin_user: 'admin', admin_password: 'pw' });
+      const kept = await create('Site', { name: 'Kept', login_base: 'kept' });
+      const other = await create('Site', { name: 'Other', login_base: 'other' });
+      const link = await create('ControllerSite', { controller: c, site: kept });
+      const gate: { open?: () => void } = {};
+      let asked = 0;
+      // The link's removal waits on the other site (as a project waits on its slice's instances):
+      // it references no such row, so only the wait it declared can wake it.
+      const linkRemoval: Reconciler = {
+        model: model('ControllerSite'),
+        reconcile: async () => ({ kind: 'done' }),
+        remove: async () => (asked++ === 0 ? { kind: 'waiting', on: 'the other site', until: { model: 'Site', id: other } } : { kind: 'done' }),
+      };
+      const siteRemoval: Reconciler = {
+        model: model('Site'),
+        reconcile: async () => ({ kind: 'done' }),
+        remove: async () => (await new Promise<void>((r) => (gate.open = r)), { kind: 'done' }),
+      };
+      const engine = new Engine(t.store, [siteRemoval, linkRemoval], { backoff: { baseSeconds: 600, capSeconds: 900 } });
+      await settle(engine);
+      await t.store.delete(model('ControllerSite'), link, SYSTEM);
+      await t.store.delete(model('Site'), other, SYSTEM);
+      const scanning = engine.scan();
+      for (;;) {
+        const r = await t.store.raw(model('ControllerSite'), link);
+        if (r?.backend_reason === 'dependency' && gate.open) break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      gate.open!();
+      await scanning;
+      await engine.idle();
+      assert.equal(await t.store.raw(model('Site'), other), null, 'the other site is purged');
+      await settle(engine);
+      assert.equal(await t.store.raw(model('ControllerSite'), link), null, 'and the link, woken by it, without its 600 s backoff');
+      assert.equal(asked, 2);
+    });
   });
 }
