@@ -47,6 +47,27 @@ describe('xos cluster run', () => {
     assert.ok(x.rows.some((row: string[]) => row[0] === 'nova-compute'));
   });
 
+  test('servers: counts by status per cluster, identical counts once under their clusters, the dead cluster unreachable, exit 1', async () => {
+    const a3 = (await w.addCluster('a3')).cloud;
+    for (const [name, cloud] of [['a1', w.clouds.get('a1')!], ['a2', w.clouds.get('a2')!], ['a3', a3]] as const)
+      cloud.nova.addServer({ name: `${name}-web`, project: cloud.keystone.admin.project.id, status: 'ACTIVE' });
+    a3.nova.addServer({ name: 'a3-broken', project: a3.keystone.admin.project.id, status: 'ERROR' });
+    const r = await cli(['cluster', 'run', 'servers', '--timeout', '60']);
+    assert.equal(r.code, 1, r.out + r.err);
+    // clush -b: "---------------\n<clusters> (<n>)\n---------------\n<their output>", one block per distinct output.
+    const parts = r.out.split('---------------\n').slice(1);
+    const groups = Object.fromEntries(Array.from({ length: parts.length / 2 }, (_, i) => [parts[2 * i].trim(), parts[2 * i + 1]]));
+    assert.deepEqual(Object.keys(groups).sort(), ['a1,a2 (2)', 'a3 (1)', 'dead (1)'], r.out);
+    const count = (text: string, status: string) => new RegExp(`│ ${status} +│ (\\d+) +│`).exec(text)?.[1];
+    assert.match(groups['a1,a2 (2)'], /Status[ │]+Count/);
+    assert.equal(count(groups['a1,a2 (2)'], 'ACTIVE'), '1');
+    assert.equal(count(groups['a1,a2 (2)'], 'ERROR'), undefined);
+    assert.equal(count(groups['a3 (1)'], 'ACTIVE'), '1');
+    assert.equal(count(groups['a3 (1)'], 'ERROR'), '1');
+    assert.match(groups['dead (1)'], /^unreachable: cannot reach Keystone/);
+    assert.match(r.err, /dead: unreachable/);
+  });
+
   test('the API runs the built-ins only', async () => {
     const r = await w.s.call(ADMIN, 'POST', '/api/ops/run', { command: 'server delete x' });
     assert.equal(r.status, 400);

@@ -274,12 +274,13 @@ export class FakeCloud {
     if (rule) rule.left--;
     const fault = rule?.fault;
     if (fault?.delayMs) {
-      // a client that gave up (its timeout) ends the wait: nothing is left to answer
+      // A client that gave up (its timeout) ends the wait: nothing is left to answer, unless the
+      // cloud is to do the work all the same (afterHandling).
       await new Promise<void>((r) => {
         const t = setTimeout(r, fault.delayMs);
-        res.once('close', () => (clearTimeout(t), r()));
+        if (!fault.afterHandling) res.once('close', () => (clearTimeout(t), r()));
       });
-      if (res.destroyed) return;
+      if (res.destroyed && !fault.afterHandling) return;
     }
     const inject = () => {
       entry.injected = true;

@@ -1,12 +1,23 @@
 // The cluster collectors against fake clouds: what they store for a healthy cluster, a compute
 // service and an agent that stopped, a cluster that cannot be reached (kept, shown failing, with
-// its last data), and the cost of one poll in requests.
-import { after, before, describe, test } from 'node:test';
+// its last data), a cluster that does not answer (cut off at [ops] timeout while the others are
+// read), the cost of one poll in requests, and the [ops] interval they poll at.
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN } from '../helpers/xos.js';
 import { opsWorld, type OpsWorld } from '../helpers/ops.js';
-import { COLLECTORS } from '../../src/ops/cluster-probe.js';
-import { startCollectors } from '../../src/ops/collectors.js';
+import { COLLECTORS, type ClusterProbe } from '../../src/ops/cluster-probe.js';
+import { pollClusters, startCollectors } from '../../src/ops/collectors.js';
+import { loadConfig } from '../../src/config/load.js';
+
+// Resolves when cond() holds, checking on real timers (the tests below mock only setInterval).
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('cluster collectors', () => {
   let w: OpsWorld;
@@ -110,5 +121,97 @@ describe('cluster collectors', () => {
     await c.stop();
     const after = (await w.s.store.clusters.reports([w.ids.east])).find((x) => x.collector === 'services')!.attempted;
     assert.ok(Date.parse(after) > Date.parse(before));
+  });
+
+  test('a cluster that does not answer: its collectors fail at the timeout, and the other clusters are read in the same poll', async () => {
+    const { cloud: deaf, ctl } = await w.addCluster('deaf'); // listed, so polled, before east and west
+    const timeoutMs = 1000; // [ops] timeout = 1, the least allowed
+    // It answered once (it has a token and a client), then stops answering: every call hangs.
+    const first = await pollClusters(w.s.store, w.probe, { timeoutMs, controllers: [ctl] });
+    assert.deepEqual(first.filter((r) => !r.ok), []);
+    const delayMs = 30_000;
+    deaf.fail('* /**', { delayMs });
+    try {
+      const t0 = performance.now();
+      const runs = await pollClusters(w.s.store, w.probe, { timeoutMs });
+      const elapsed = performance.now() - t0;
+      // A collector gets three call timeouts in all (collectors.ts): the poll ends long before the
+      // cluster would answer.
+      assert.ok(elapsed < 3 * timeoutMs * 3 && elapsed < delayMs / 3, `the poll took ${Math.round(elapsed)} ms`);
+      assert.equal(runs.length, 3 * COLLECTORS.length);
+
+      const deafRuns = runs.filter((r) => r.controller === ctl);
+      assert.deepEqual(deafRuns.map((r) => r.collector).sort(), [...COLLECTORS].sort());
+      for (const r of deafRuns) {
+        assert.equal(r.ok, false, r.collector);
+        assert.match(r.error ?? '', /(Keystone|Nova|Neutron|Glance|Placement) did not answer in time \(http:\/\/127\.0\.0\.1:\d+\//, r.collector);
+        assert.ok(r.durationMs >= timeoutMs * 0.9 && r.durationMs <= elapsed + 1, `${r.collector} took ${r.durationMs} ms`);
+      }
+      // The collectors of the cluster wait at once, not one after the other.
+      const waited = deafRuns.reduce((n, r) => n + r.durationMs, 0);
+      assert.ok(elapsed < waited / 2, `the poll took ${Math.round(elapsed)} ms, its collectors ${waited} ms in all`);
+
+      const reports = await w.s.store.clusters.reports([ctl]);
+      assert.equal(reports.length, COLLECTORS.length);
+      for (const x of reports) {
+        const run = deafRuns.find((r) => r.collector === x.collector)!;
+        assert.equal(x.ok, false, x.collector);
+        assert.equal(x.last_error, run.error, x.collector);
+        assert.equal(x.duration_ms, run.durationMs, x.collector);
+        assert.ok(x.last_success, 'the last success is kept');
+        // The latency collector fails with whichever service gave up first, Keystone included.
+        if (x.collector !== 'latency') assert.equal(x.last_error_kind, 'timeout', x.collector);
+      }
+
+      // The healthy clusters were read in that poll, without waiting for the one that hangs.
+      const healthy = runs.filter((r) => r.controller !== ctl);
+      assert.deepEqual(healthy.filter((r) => !r.ok), []);
+      const theirs = await w.s.store.clusters.reports([w.ids.east, w.ids.west]);
+      assert.equal(theirs.length, 2 * COLLECTORS.length);
+      const firstFailure = Math.min(...reports.map((x) => Date.parse(x.attempted)));
+      for (const x of theirs) {
+        assert.equal(x.ok, true);
+        assert.ok(Date.parse(x.attempted) < firstFailure, `${x.collector} of ${x.controller} recorded at ${x.attempted}, not before the hanging cluster's first failure (${new Date(firstFailure).toISOString()})`);
+      }
+      const r = await w.s.call(ADMIN, 'GET', `/api/ops/clusters/${ctl}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.health, 'critical');
+      assert.match(r.body.collectors.services.last_error, /Nova did not answer in time/);
+    } finally {
+      deaf.heal();
+    }
+  });
+
+  test('the collectors poll every [ops] interval: 60 s when nothing is configured, else what is', async () => {
+    const polls = async (config: ReturnType<typeof loadConfig>) => {
+      const calls: string[] = [];
+      const probe: ClusterProbe = {
+        collect: (row, which, o) => {
+          calls.push(`${row.id}:${which}`);
+          return w.probe.collect(row, which, o);
+        },
+      };
+      mock.timers.enable({ apis: ['setInterval'] });
+      const c = startCollectors(w.s.store, config, probe);
+      try {
+        await c.pollNow(); // the poll made at once, and one more: none is running after it
+        const n = calls.length;
+        assert.ok(n > 0);
+        mock.timers.tick(config.ops.interval * 1000 - 1);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(calls.length, n, `no poll before ${config.ops.interval} s`);
+        mock.timers.tick(1);
+        await until(() => calls.length > n, `a poll after ${config.ops.interval} s`);
+      } finally {
+        mock.timers.reset();
+        await c.stop();
+      }
+    };
+    const defaults = loadConfig({ file: null, env: {} });
+    assert.equal(defaults.ops.interval, 60, 'the [ops] interval when nothing is configured');
+    await polls(defaults);
+    const configured = loadConfig({ file: null, env: { XOS_OPS_INTERVAL: '5' } });
+    assert.equal(configured.ops.interval, 5);
+    await polls(configured);
   });
 });
