@@ -1,11 +1,12 @@
-// The operator tools against a real cluster: the collectors read it, and when its nova-compute is
-// stopped the operator view shows it down with its heartbeat age, `xos doctor` finds it (exit 2)
-// and names the host; once started again, all clear. The doctor also names what the lab lacks
-// (no DHCP, L3 or metadata agent), credentials Keystone refuses, and a template's shared network
-// missing on the cluster. Stopping a service disrupts the cluster, so those parts run only with
-// XOS_TEST_OSLAB_DISRUPTIVE=1: nova-compute on a lab of one's own (OSLAB_DIR), a Linux bridge
-// agent and RabbitMQ on the second lab (OSLAB2_DIR, default /tmp/xos-oslab2), each restarted
-// whatever happens. CI sets it: its labs are its own for the run.
+// The operator tools against the real clusters: the collectors read them, and when a nova-compute
+// is stopped the operator view shows it down with its heartbeat age, `xos check nova-services` is
+// CRITICAL, its metric 0, and `xos doctor` finds it (exit 2) and names the host; once started
+// again, all clear. The doctor also names what the lab lacks (no DHCP, L3 or metadata agent),
+// credentials Keystone refuses, and a template's shared network missing on the cluster. Stopping a
+// service disrupts the cluster, so those parts run only with XOS_TEST_OSLAB_DISRUPTIVE=1:
+// nova-compute on both labs (OSLAB_DIR and OSLAB2_DIR, default /tmp/xos-oslab2: labs of one's own),
+// a Linux bridge agent, RabbitMQ and then the whole of the second lab, each restarted whatever
+// happens. CI sets it: its labs are its own for the run.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -33,14 +34,12 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
   const svcOn = (l: Lab) => (action: 'stop' | 'start', name: string) => labService(l, action, name);
-  const svc = svcOn(lab());
   const lab2 = () => lab(process.env.OSLAB2_DIR ?? '/tmp/xos-oslab2');
   const doctor = async (controller: string) => {
     const r = await cli(['doctor', '--controller', controller, '--json']);
     return { code: r.code, findings: JSON.parse(r.stdout).findings as { code: string; severity: string; object: string; symptom: string; cause: string; remedy: string; evidence: Record<string, unknown> }[] };
   };
-  const host = () => lab().compute_hosts[0];
-  let stopped = false;
+  const stopped: { l: Lab; host: string }[] = []; // nova-computes to start again whatever happens
 
   before(async () => {
     // The collectors read every 5 s here (60 s by default).
@@ -56,7 +55,7 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
     if (disruptive) await post(controllerBody(lab2(), 'lab2', dep.id));
   });
   after(async () => {
-    if (stopped) await svc('start', `nova-compute-${host()}`).catch(() => {});
+    for (const { l, host } of stopped) await svcOn(l)('start', `nova-compute-${host}`).catch(() => {});
     await server?.stop();
   });
 
@@ -98,38 +97,43 @@ describe('operator tools on the real cluster', { skip: labSkip }, () => {
     assert.match(f[0].remedy, /admin_password on controller refused/);
   });
 
-  test('nova-compute stopped: shown down with its heartbeat age, doctor exit 2; started: all clear', { skip: !disruptive && 'stops a service: set XOS_TEST_OSLAB_DISRUPTIVE=1 on a lab of your own' }, async () => {
-    await svc('stop', `nova-compute-${host()}`);
-    stopped = true;
+  // On both labs at once (the second only where it is registered, i.e. with the disruptive tests).
+  test('nova-compute stopped on each lab: shown down with its heartbeat age, CRITICAL, metric 0, doctor exit 2; started: all clear', { skip: !disruptive && 'stops a service: set XOS_TEST_OSLAB_DISRUPTIVE=1 on a lab of your own' }, async () => {
+    await Promise.all([['lab', lab()] as const, ['lab2', lab2()] as const].map(([name, l]) => computeDown(name, l)));
+  });
+  async function computeDown(cluster: string, l: Lab) {
+    const host = l.compute_hosts[0];
+    await svcOn(l)('stop', `nova-compute-${host}`);
+    stopped.push({ l, host });
     // Nova shows a service down once its heartbeat is older than service_down_time (60 s).
-    const down = await until('nova-compute shown down', async () => {
-      const c = (await get('/api/ops/clusters?controller=lab')).items[0];
-      return c.services.find((s: { binary: string; host: string; state: string }) => s.binary === 'nova-compute' && s.host === host() && s.state === 'down');
+    const down = await until(`nova-compute@${host} shown down on ${cluster}`, async () => {
+      const c = (await get(`/api/ops/clusters?controller=${cluster}`)).items[0];
+      return c.services.find((s: { binary: string; host: string; state: string }) => s.binary === 'nova-compute' && s.host === host && s.state === 'down');
     }, { ms: 180_000, everyMs: 2000 });
     assert.ok(down.heartbeat_age_s >= 50, `heartbeat age ${down.heartbeat_age_s}`);
     // Shown within 2 collector intervals of Nova calling it down: a heartbeat that old, at most
     // (service_down_time 60 s, 2 × 5 s, this loop's 2 s and a rounding second; stretched under load).
-    assert.ok(down.heartbeat_age_s <= 60 + scaled(13_000) / 1000, `heartbeat age ${down.heartbeat_age_s} s when first shown down`);
-    const check = await cli(['check', 'nova-services', '--controller', 'lab']);
+    assert.ok(down.heartbeat_age_s <= 60 + scaled(13_000) / 1000, `heartbeat age ${down.heartbeat_age_s} s when first shown down on ${cluster}`);
+    const check = await cli(['check', 'nova-services', '--controller', cluster]);
     assert.equal(check.code, 2, check.stdout + check.stderr);
-    assert.match(check.stdout, new RegExp(`^NOVA-SERVICES CRITICAL - 1 of \\d+ down: nova-compute@${host()} \\[lab\\] \\(heartbeat \\d+ s\\) \\|`));
-    const metric = `xos_nova_service_up{cluster="lab",binary="nova-compute",host="${host()}"`;
+    assert.match(check.stdout, new RegExp(`^NOVA-SERVICES CRITICAL - 1 of \\d+ down: nova-compute@${host} \\[${cluster}\\] \\(heartbeat \\d+ s\\) \\|`));
+    const metric = `xos_nova_service_up{cluster="${cluster}",binary="nova-compute",host="${host}"`;
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: auth() })).text();
-    assert.match(metrics, new RegExp(`^${metric.replace(/[{}[\]()|.*+?^$\\]/g, '\\$&')}[^}]*} 0$`, 'm'), 'the metric is 0');
-    const r = await cli(['doctor', '--controller', 'lab']);
+    assert.match(metrics, new RegExp(`^${metric.replace(/[{}[\]()|.*+?^$\\]/g, '\\$&')}[^}]*} 0$`, 'm'), `the metric is 0 on ${cluster}`);
+    const r = await cli(['doctor', '--controller', cluster]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stdout, new RegExp(`CRITICAL NOVA_COMPUTE_DOWN  \\[lab\\] nova-compute@${host()}`));
+    assert.match(r.stdout, new RegExp(`CRITICAL NOVA_COMPUTE_DOWN  \\[${cluster}\\] nova-compute@${host}`));
     assert.match(r.stdout, /last heartbeat was \d+ s ago/);
     assert.match(r.stdout, /remedy: .*restart it/);
 
-    await svc('start', `nova-compute-${host()}`);
-    stopped = false;
-    await until('all clear', async () => {
-      const x = await cli(['doctor', '--controller', 'lab', '--json']);
+    await svcOn(l)('start', `nova-compute-${host}`);
+    stopped.splice(stopped.findIndex((x) => x.l === l), 1);
+    await until(`all clear on ${cluster}`, async () => {
+      const x = await cli(['doctor', '--controller', cluster, '--json']);
       const rep = JSON.parse(x.stdout);
       return !rep.findings.some((f: { code: string }) => f.code === 'NOVA_COMPUTE_DOWN') && x.code !== 2 && rep;
     }, { ms: 180_000, everyMs: 3000 });
-  });
+  }
   test("a template's shared network missing on the cluster: critical once a network uses it, named with what to create", async () => {
     const post = async (plural: string, body: object) => {
       const r = await fetch(`http://127.0.0.1:${server.port}/api/core/${plural}`, { method: 'POST', headers: auth(), body: JSON.stringify(body) });
