@@ -209,9 +209,13 @@ for (const backend of backends) {
       await dbOf(t.store).query('UPDATE sites SET no_sync = true'); // the seeded site is not ours
     });
     after(() => t.close());
+    const create = async (name: string, values: Row) => Number((await t.store.create(model(name), values, SYSTEM)).id);
+    // Until the row reports waiting on a dependency while the held removal is under way.
+    const waitingWhileHeld = async (name: string, id: number, gate: { open?: () => void }) => {
+      while ((await t.store.raw(model(name), id))?.backend_reason !== 'dependency' || !gate.open) await new Promise((res) => setTimeout(res, 5));
+    };
 
     test('a deleted site waiting for its link rows is tried again as soon as the last one is purged', async () => {
-      const create = async (name: string, values: Row) => Number((await t.store.create(model(name), values, SYSTEM)).id);
       const dep = await create('Deployment', { name: 'dep-purge' });
       const c = await create('Controller', { name: 'c-purge', deployment: dep, auth_url: 'http://127.0.0.1:9/v3', admin_user: 'admin', admin_password: 'pw' });
       const site = await create('Site', { name: 'Purge', login_base: 'purge' });
@@ -233,11 +237,7 @@ for (const backend of backends) {
       await t.store.delete(model('Site'), site, SYSTEM);
       const scanning = engine.scan();
       // the site's own removal is done, but its link row still points at it
-      for (;;) {
-        const r = await t.store.raw(model('Site'), site);
-        if (r?.backend_reason === 'dependency' && gate.open) break;
-        await new Promise((res) => setTimeout(res, 5));
-      }
+      await waitingWhileHeld('Site', site, gate);
       assert.match(String((await t.store.raw(model('Site'), site))!.backend_status), /Waiting for the rows that refer to it to be removed/);
       gate.open!();
       await scanning;
@@ -250,7 +250,6 @@ for (const backend of backends) {
     });
 
     test('a deleted row waiting on another row is tried again as soon as that row is purged', async () => {
-      const create = async (name: string, values: Row) => Number((await t.store.create(model(name), values, SYSTEM)).id);
       const dep = await create('Deployment', { name: 'dep-wait' });
       const c = await create('Controller', { name: 'c-wait', deployment: dep, auth_url: 'http://127.0.0.1:9/v3', admin_user: 'admin', admin_password: 'pw' });
       const kept = await create('Site', { name: 'Kept', login_base: 'kept' });
@@ -275,11 +274,7 @@ for (const backend of backends) {
       await t.store.delete(model('ControllerSite'), link, SYSTEM);
       await t.store.delete(model('Site'), other, SYSTEM);
       const scanning = engine.scan();
-      for (;;) {
-        const r = await t.store.raw(model('ControllerSite'), link);
-        if (r?.backend_reason === 'dependency' && gate.open) break;
-        await new Promise((res) => setTimeout(res, 5));
-      }
+      await waitingWhileHeld('ControllerSite', link, gate);
       gate.open!();
       await scanning;
       await engine.idle();
