@@ -17,6 +17,10 @@ import { NotFoundError } from '../model/errors.js';
 // `updated` exactly as the database holds it (microseconds; a JS Date keeps milliseconds), so
 // that enacted can be set to precisely the desired state that was reconciled.
 export const UPDATED_AS_CLAIMED = '__updated_claimed';
+// Set on a claimed row that someone changed within the last FRESH_SECONDS (by the database's
+// clock): a change a person just made, which the engine starts before older work.
+export const FRESH = '__fresh';
+export const FRESH_SECONDS = 2;
 
 // What a reconcile leaves on its row.
 export interface SyncWrite {
@@ -62,19 +66,21 @@ export class SyncState {
 
   // Leases up to `limit` pending rows of a model for `owner`. Rows whose lease ran out come first:
   // their worker died while on them, so they are the longest overdue, and a survivor takes over
-  // a dead process's rows before it gets to its own requeued ones.
+  // a dead process's rows before it gets to its own requeued ones. Then changes (no retry
+  // scheduled) before retries, and among changes the ones made just now first.
   claim(m: ModelDef, owner: string, limit: number, leaseSeconds: number): Promise<Row[]> {
     const t = ident(m.table);
+    const fresh = sql`updated > now() - make_interval(secs => ${FRESH_SECONDS})`;
     return this.run(sql`
       WITH c AS (
         SELECT id FROM ${t}
          WHERE ${claimable}
-         ORDER BY lease_until IS NULL, next_retry NULLS FIRST, id
+         ORDER BY lease_until IS NULL, next_retry NULLS FIRST, ${fresh} DESC, id
          LIMIT ${limit}
          FOR UPDATE SKIP LOCKED)
       UPDATE ${t} SET lease_owner = ${owner}, lease_until = now() + make_interval(secs => ${leaseSeconds})
         FROM c WHERE ${t}.id = c.id
-      RETURNING ${t}.*, ${t}.updated::text AS ${ident(UPDATED_AS_CLAIMED)}`);
+      RETURNING ${t}.*, ${t}.updated::text AS ${ident(UPDATED_AS_CLAIMED)}, (${fresh} AND next_retry IS NULL) AS ${ident(FRESH)}`);
   }
 
   // Gives a lease back without an outcome (the worker will not get to it now).

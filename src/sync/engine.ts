@@ -9,6 +9,7 @@ import type { ModelDef, Row } from '../model/types.js';
 import { models, model as modelNamed } from '../model/registry.js';
 import { controllerOfRow } from './placement.js';
 import { SYSTEM, type Store } from '../store/repository.js';
+import { FRESH } from '../store/sync-state.js';
 import { outcomeWrite, type Backoff } from './status.js';
 import { SyncError, type Outcome, type Reconciler, type SyncCache, type SyncContext } from './types.js';
 import { boundedCache } from './cache.js';
@@ -29,19 +30,28 @@ export interface EngineOptions {
 }
 
 interface Lane {
-  running: number;
+  running: number; // in all
+  normal: number; // in the perController slots
   urgentRunning: number;
+  urgentExtra: boolean; // the extra slot of a change while only background work runs
+  freshExtra: boolean; // the extra slot of a change made just now
   queue: Job[];
 }
 
-// urgent: a row someone just changed (no retry was scheduled), which goes before the rows the
-// engine looks at again on its own (a server still building, a backoff that ran out).
+// urgent: a row someone changed (no retry was scheduled), which goes before the rows the engine
+// looks at again on its own (a server still building, a backoff that ran out). fresh: changed
+// within the last seconds, so a person is probably waiting for it; it goes before older changes
+// too (those of a burst of creates still queued, say).
 interface Job {
   route: Route;
   row: Row;
   controller: number | null;
   urgent: boolean;
+  fresh: boolean;
 }
+
+type Slot = 'normal' | 'urgent' | 'fresh';
+const rank = (j: Pick<Job, 'urgent' | 'fresh'>) => (j.fresh ? 2 : j.urgent ? 1 : 0);
 
 // Who reconciles a model's rows: the reconciler that serves them all, or one per backend type.
 interface Route {
@@ -263,14 +273,16 @@ export class Engine {
       /* the reconciler will report it */
     }
     const lane = controller == null ? 'global' : `controller:${controller}`;
-    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, urgentRunning: 0, queue: [] });
+    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, normal: 0, urgentRunning: 0, urgentExtra: false, freshExtra: false, queue: [] });
     const l = this.lanes.get(lane)!;
     const urgent = row.next_retry == null;
+    const job: Job = { route, row, controller, urgent, fresh: urgent && row[FRESH] === true };
     if (l.queue.length >= this.opts.queuePerController) {
-      // This cluster is busy enough: a row looked at again on the engine's own account gives way
-      // to one someone just changed, or waits for the next look itself.
+      // This cluster is busy enough: the last queued row gives way to one that ranks higher (a
+      // change over the engine's own look, a change made just now over an older one); otherwise
+      // the new row waits for the next look.
       const last = l.queue[l.queue.length - 1];
-      if (!urgent || last.urgent) {
+      if (rank(job) <= rank(last)) {
         await this.store.sync.release(m, Number(row.id), this.owner);
         return;
       }
@@ -279,26 +291,39 @@ export class Engine {
       await this.store.sync.release(last.route.model, Number(last.row.id), this.owner);
     }
     this.hold(m, Number(row.id), true);
-    const job: Job = { route, row, controller, urgent };
-    const firstBackground = l.queue.findIndex((j) => !j.urgent);
-    if (urgent && firstBackground !== -1) l.queue.splice(firstBackground, 0, job);
+    const after = l.queue.findIndex((j) => rank(j) < rank(job));
+    if (after !== -1) l.queue.splice(after, 0, job);
     else l.queue.push(job);
     this.pump(lane);
   }
 
-  // Up to perController rows at once per lane, and one more for a row someone just changed while
-  // every slot is taken by background work (no other such row running), so that it starts at once.
+  // Which slot the next queued row may start in, if any: one of the perController slots; else,
+  // so that it starts at once, an extra one for a change made just now (one at a time), or for a
+  // change while every slot is taken by background work (none running).
+  private slotFor(l: Lane): Slot | null {
+    const head = l.queue[0];
+    if (!head) return null;
+    if (l.normal < this.opts.perController) return 'normal';
+    if (head.fresh && !l.freshExtra) return 'fresh';
+    if (head.urgent && l.urgentRunning === 0 && !l.urgentExtra) return 'urgent';
+    return null;
+  }
+
   private pump(lane: string) {
     const l = this.lanes.get(lane)!;
-    const per = this.opts.perController;
-    while (l.queue.length && (l.running < per || (l.running === per && l.queue[0].urgent && l.urgentRunning === 0))) {
+    for (let slot = this.slotFor(l); slot; slot = this.slotFor(l)) {
       const job = l.queue.shift()!;
-      l.running++;
-      if (job.urgent) l.urgentRunning++;
+      const take = (on: boolean) => {
+        if (slot === 'normal') l.normal += on ? 1 : -1;
+        else if (slot === 'fresh') l.freshExtra = on;
+        else l.urgentExtra = on;
+        l.running += on ? 1 : -1;
+        if (job.urgent) l.urgentRunning += on ? 1 : -1;
+      };
+      take(true);
       void this.work(job.route, job.row, job.controller).finally(() => {
         this.hold(job.route.model, Number(job.row.id), false);
-        l.running--;
-        if (job.urgent) l.urgentRunning--;
+        take(false);
         this.pump(lane);
         if (l.running === 0 && l.queue.length === 0) this.kick(); // more may have become ready
         this.checkIdle();

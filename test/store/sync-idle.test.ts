@@ -1,6 +1,6 @@
 // What the engine asks the database when there is nothing to do, how fast a row waiting on
 // another row goes on once that row is ready, and a person's change going before the engine's
-// own background work.
+// own background work, and a change made just now going before older ones.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, openTestStore, type TestStore } from '../helpers/xos.js';
@@ -151,6 +151,45 @@ for (const backend of backends) {
         await t.store.create(model('Site'), { name: 'urgent', login_base: 'urgent' }, SYSTEM);
         await until(() => calls.includes('urgent'), 20_000);
         assert.deepEqual(calls, ['bg1', 'urgent'], 'the change went before the queued background row, while the slot was still busy');
+      } finally {
+        release();
+        await engine.stop();
+        await dbOf(t.store).query('UPDATE sites SET no_sync = true');
+      }
+    });
+
+    test('a change made just now starts at once while every worker slot is busy with older changes, and before them', async () => {
+      await dbOf(t.store).query('UPDATE sites SET no_sync = true');
+      const calls: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const engine = new Engine(
+        t.store,
+        [
+          {
+            model: model('Site'),
+            controllerOf: async () => 1, // one lane for all
+            reconcile: async (row) => {
+              calls.push(String(row.login_base));
+              if (String(row.login_base).startsWith('old')) await gate;
+              return { kind: 'done' };
+            },
+            remove: done,
+          },
+        ],
+        { perController: 1 },
+      );
+      // Three changes made a while ago (a burst of creates still being worked through): people's
+      // changes too, but no longer fresh.
+      const old = [];
+      for (const b of ['old1', 'old2', 'old3']) old.push((await t.store.create(model('Site'), { name: b, login_base: b }, SYSTEM)).id);
+      await dbOf(t.store).query(`UPDATE sites SET updated = now() - interval '30 seconds' WHERE id = ANY($1)`, [old]);
+      await engine.start();
+      try {
+        await until(() => calls.length === 1, 20_000);
+        await t.store.create(model('Site'), { name: 'fresh', login_base: 'fresh' }, SYSTEM);
+        await until(() => calls.includes('fresh'), 20_000);
+        assert.deepEqual(calls, ['old1', 'fresh'], 'the fresh change started beside the busy slot, before the queued older changes');
       } finally {
         release();
         await engine.stop();
