@@ -17,9 +17,10 @@ import { NotFoundError } from '../model/errors.js';
 // `updated` exactly as the database holds it (microseconds; a JS Date keeps milliseconds), so
 // that enacted can be set to precisely the desired state that was reconciled.
 export const UPDATED_AS_CLAIMED = '__updated_claimed';
-// Set on a claimed row that someone changed within the last FRESH_SECONDS (by the database's
-// clock): a change a person just made, which the engine starts before older work.
-export const FRESH = '__fresh';
+// On a claimed row that someone changed within the last FRESH_SECONDS (by the database's clock):
+// for how many more milliseconds it counts as a change a person just made, which the engine
+// starts before older work. 0 for the others.
+export const FRESH_MS = '__fresh_ms';
 export const FRESH_SECONDS = 2;
 
 // What a reconcile leaves on its row.
@@ -80,7 +81,8 @@ export class SyncState {
          FOR UPDATE SKIP LOCKED)
       UPDATE ${t} SET lease_owner = ${owner}, lease_until = now() + make_interval(secs => ${leaseSeconds})
         FROM c WHERE ${t}.id = c.id
-      RETURNING ${t}.*, ${t}.updated::text AS ${ident(UPDATED_AS_CLAIMED)}, (${fresh} AND next_retry IS NULL) AS ${ident(FRESH)}`);
+      RETURNING ${t}.*, ${t}.updated::text AS ${ident(UPDATED_AS_CLAIMED)}, CASE WHEN ${fresh} AND next_retry IS NULL
+                THEN ${FRESH_SECONDS * 1000} - 1000 * extract(epoch FROM now() - updated) ELSE 0 END::float8 AS ${ident(FRESH_MS)}`);
   }
 
   // Gives a lease back without an outcome (the worker will not get to it now).

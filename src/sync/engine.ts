@@ -9,7 +9,7 @@ import type { ModelDef, Row } from '../model/types.js';
 import { models, model as modelNamed } from '../model/registry.js';
 import { controllerOfRow } from './placement.js';
 import { SYSTEM, type Store } from '../store/repository.js';
-import { FRESH } from '../store/sync-state.js';
+import { FRESH_MS } from '../store/sync-state.js';
 import { outcomeWrite, type Backoff } from './status.js';
 import { SyncError, type Outcome, type Reconciler, type SyncCache, type SyncContext } from './types.js';
 import { boundedCache } from './cache.js';
@@ -34,24 +34,26 @@ interface Lane {
   normal: number; // in the perController slots
   urgentRunning: number;
   urgentExtra: boolean; // the extra slot of a change while only background work runs
-  freshExtra: boolean; // the extra slot of a change made just now
+  freshExtra: number; // extra slots taken by changes made just now
   queue: Job[];
 }
 
 // urgent: a row someone changed (no retry was scheduled), which goes before the rows the engine
-// looks at again on its own (a server still building, a backoff that ran out). fresh: changed
-// within the last seconds, so a person is probably waiting for it; it goes before older changes
-// too (those of a burst of creates still queued, say).
+// looks at again on its own (a server still building, a backoff that ran out). Fresh, until
+// freshUntil: changed within the last seconds, so a person is probably waiting for it; it goes
+// before older changes too (those of a burst of creates still queued, say). Freshness runs out
+// while a row waits in the queue, so it is judged when the queue is ordered and a slot taken.
 interface Job {
   route: Route;
   row: Row;
   controller: number | null;
   urgent: boolean;
-  fresh: boolean;
+  freshUntil: number;
 }
 
 type Slot = 'normal' | 'urgent' | 'fresh';
-const rank = (j: Pick<Job, 'urgent' | 'fresh'>) => (j.fresh ? 2 : j.urgent ? 1 : 0);
+const isFresh = (j: Job, now = Date.now()) => now < j.freshUntil;
+const rank = (j: Job, now = Date.now()) => (isFresh(j, now) ? 2 : j.urgent ? 1 : 0);
 
 // Who reconciles a model's rows: the reconciler that serves them all, or one per backend type.
 interface Route {
@@ -273,10 +275,10 @@ export class Engine {
       /* the reconciler will report it */
     }
     const lane = controller == null ? 'global' : `controller:${controller}`;
-    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, normal: 0, urgentRunning: 0, urgentExtra: false, freshExtra: false, queue: [] });
+    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, normal: 0, urgentRunning: 0, urgentExtra: false, freshExtra: 0, queue: [] });
     const l = this.lanes.get(lane)!;
     const urgent = row.next_retry == null;
-    const job: Job = { route, row, controller, urgent, fresh: urgent && row[FRESH] === true };
+    const job: Job = { route, row, controller, urgent, freshUntil: urgent ? Date.now() + Number(row[FRESH_MS] ?? 0) : 0 };
     if (l.queue.length >= this.opts.queuePerController) {
       // This cluster is busy enough: the last queued row gives way to one that ranks higher (a
       // change over the engine's own look, a change made just now over an older one); otherwise
@@ -291,20 +293,23 @@ export class Engine {
       await this.store.sync.release(last.route.model, Number(last.row.id), this.owner);
     }
     this.hold(m, Number(row.id), true);
-    const after = l.queue.findIndex((j) => rank(j) < rank(job));
+    const now = Date.now();
+    const after = l.queue.findIndex((j) => rank(j, now) < rank(job, now));
     if (after !== -1) l.queue.splice(after, 0, job);
     else l.queue.push(job);
     this.pump(lane);
   }
 
   // Which slot the next queued row may start in, if any: one of the perController slots; else,
-  // so that it starts at once, an extra one for a change made just now (one at a time), or for a
-  // change while every slot is taken by background work (none running).
+  // so that it starts at once, an extra one for a change made just now (half as many as
+  // perController, at least one), or for a change while every slot is taken by background work
+  // (none running).
   private slotFor(l: Lane): Slot | null {
     const head = l.queue[0];
     if (!head) return null;
-    if (l.normal < this.opts.perController) return 'normal';
-    if (head.fresh && !l.freshExtra) return 'fresh';
+    const per = this.opts.perController;
+    if (l.normal < per) return 'normal';
+    if (isFresh(head) && l.freshExtra < Math.max(1, Math.floor(per / 2))) return 'fresh';
     if (head.urgent && l.urgentRunning === 0 && !l.urgentExtra) return 'urgent';
     return null;
   }
@@ -315,7 +320,7 @@ export class Engine {
       const job = l.queue.shift()!;
       const take = (on: boolean) => {
         if (slot === 'normal') l.normal += on ? 1 : -1;
-        else if (slot === 'fresh') l.freshExtra = on;
+        else if (slot === 'fresh') l.freshExtra += on ? 1 : -1;
         else l.urgentExtra = on;
         l.running += on ? 1 : -1;
         if (job.urgent) l.urgentRunning += on ? 1 : -1;
