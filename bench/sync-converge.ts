@@ -573,6 +573,13 @@ async function fixture(x: XosSide, l: Lab): Promise<Fixture> {
   const controllerSite = (await api.call('POST', '/api/core/controllersites', { controller, site })).id as number;
   const controllerUser = (await api.call('POST', '/api/core/controllerusers', { controller, user: adminUser })).id as number;
   const [f] = (await api.call('GET', '/api/core/flavors?default=true')).items;
+  // The flavor exists in Nova, as on a cluster its operator set up (XOS would make it at its
+  // first instance, the reference script would not): made now if missing, before either is timed.
+  const nova = adminClient(l);
+  if (!(await collect(nova.compute.flavors.list())).some((x) => x.name === f.name)) {
+    await nova.compute.flavors.create({ name: f.name, vcpus: f.vcpus, ram: f.ram_mb, disk: f.disk_gb });
+    log(`made the flavor ${f.name} in Nova (the cluster had none of that name)`);
+  }
   await syncedRow(x, 'controllers', 'id = $1', [controller], 'the controller check');
   // The Image's reconcile adds its ControllerImage for each ImageDeployment it finds; an
   // ImageDeployment made after that reconcile does not make the Image pending again, so the
