@@ -52,6 +52,9 @@ try {
   const rows: { name: string; cmd: string; argv: string[]; env: NodeJS.ProcessEnv }[] = [
     { name: 'xos --help', cmd: xos, argv: ['--help'], env },
     { name: 'xos list sites', cmd: xos, argv: ['list', 'sites'], env },
+    // The same compiled code one module per file, as bin/xos ran it before the bundle.
+    { name: 'xos --help (per-module dist/)', cmd: process.execPath, argv: ['dist/cli/main.js', '--help'], env },
+    { name: 'xos list sites (per-module)', cmd: process.execPath, argv: ['dist/cli/main.js', 'list', 'sites'], env },
     { name: 'xos --help (tsx, before)', cmd: process.execPath, argv: [...tsxMain, '--help'], env },
     { name: 'xos list sites (tsx, before)', cmd: process.execPath, argv: [...tsxMain, 'list', 'sites'], env },
   ];

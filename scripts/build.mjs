@@ -60,6 +60,7 @@ export async function build() {
       sourcemap: 'linked',
       logLevel: 'warning',
     });
+    await esbuild.build(cliBundle(tmp));
     fs.writeFileSync(path.join(tmp, '.build-stamp.json'), JSON.stringify(before) + '\n');
     const old = `${dist}.old-${process.pid}-${Date.now()}`;
     try {
@@ -79,6 +80,36 @@ export async function build() {
     await esbuild.stop(); // its service process would otherwise live as long as this one
   }
   return files.length;
+}
+
+// The CLI as one file (dist/cli-bundle/main.js, what bin/xos runs): a command starts by reading
+// one module instead of resolving and reading every module of src/ it needs one by one, which
+// was most of its start-up. npm packages stay imports. What main.ts loads lazily (serve, the
+// database commands) stays lazy: those imports point at the per-module build in dist/, so a
+// quick command never loads the server.
+function cliBundle(out) {
+  const lazyToDist = {
+    name: 'lazy-imports-to-dist',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = path.relative(src, path.resolve(path.dirname(args.importer), args.path)).split(path.sep).join('/');
+        return { path: `../${target}`, external: true };
+      });
+    },
+  };
+  return {
+    entryPoints: { main: path.join(src, 'cli', 'main.ts') },
+    outdir: path.join(out, 'cli-bundle'),
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [lazyToDist],
+  };
 }
 
 export async function ensureBuilt({ log = (m) => process.stderr.write(m + '\n') } = {}) {

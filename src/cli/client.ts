@@ -1,6 +1,8 @@
 // The CLI's connection to a running XOS: where it is and who we are. Object commands never open
 // the database; they go through the API and its privilege checks like any other client.
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -52,25 +54,43 @@ export class ApiError extends Error {
   }
 }
 
+// node:http rather than fetch: fetch loads its HTTP client on first use and keeps the process
+// alive for a while after the answer, which together cost a short command most of its run time.
+function send(url: URL, method: string, headers: Record<string, string>, payload?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const get = url.protocol === 'https:' ? https.request : http.request;
+    const req = get(url, { method, headers: { ...headers, connection: 'close' }, agent: false, timeout: 60_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 export async function api<T = unknown>(c: Connection, method: string, pathname: string, body?: unknown): Promise<T> {
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(c.url + pathname, {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    res = await send(
+      new URL(c.url + pathname),
       method,
-      headers: {
+      {
         ...(c.authorization ? { authorization: c.authorization } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
         'x-requested-with': 'xos-cli',
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
+      payload,
+    );
   } catch (e) {
-    throw new Error(`cannot reach XOS at ${c.url} (${(e as Error).cause ?? (e as Error).message}); is \`xos serve\` running?`);
+    throw new Error(`cannot reach XOS at ${c.url} (${(e as Error).message}); is \`xos serve\` running?`);
   }
-  const text = await res.text();
+  const text = res.text;
   const parsed = text ? JSON.parse(text) : undefined;
-  if (!res.ok) {
+  if (res.status < 200 || res.status > 299) {
     if (res.status === 401 && !c.authorization)
       throw new ApiError(401, { detail: 'not logged in: run `xos login`, or set XOS_TOKEN, or XOS_USER and XOS_PASSWORD' });
     throw new ApiError(res.status, parsed ?? {});

@@ -3,13 +3,12 @@
 // the API like every object command.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import type { Row } from '../model/types.js';
 import type { ApiRows } from '../model/rows.js';
 import type { ListPage } from '../api/contract.js';
 import type { ImportSummary } from '../ops/import-controller.js';
 import { api, type Connection } from './client.js';
-import { formatOf, outputOption, render } from './formats.js';
+import { formatOf, newTable, outputOption, render } from './formats.js';
 
 const many = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -153,7 +152,7 @@ export function addControllerCommands(program: Command, conn: () => Connection) 
         process.stdout.write(render(format, { columns: ['kind', 'name', 'result', 'id', 'detail'], rows, data: s }));
         return;
       }
-      const t = new Table({
+      const t = newTable({
         head: ['kind', 'name', 'result', 'id', 'detail'],
         style: { head: [], border: [] },
         // details wrap at 64 columns; the other columns fit their contents

@@ -1,9 +1,16 @@
 // The output formats of every command that prints a list (`-o table|json|yaml|csv`). A table and
 // CSV show the columns a person reads; JSON and YAML give the data as the API returned it, for
 // scripts.
+import { createRequire } from 'node:module';
 import { Option } from 'commander';
-import Table from 'cli-table3';
-import { stringify } from 'yaml';
+import type TableClass from 'cli-table3';
+
+// Loaded when first used: most commands print no YAML, and `--help` no table; every module
+// read costs start-up time.
+const require = createRequire(import.meta.url);
+export const newTable = (...args: ConstructorParameters<typeof TableClass>): InstanceType<typeof TableClass> =>
+  new (require('cli-table3') as typeof TableClass)(...args);
+const yaml = (data: unknown): string => (require('yaml') as typeof import('yaml')).stringify(data);
 
 export const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -28,7 +35,7 @@ export type Widths = readonly (number | null)[];
 
 export function table(columns: readonly string[], rows: readonly (readonly string[])[], widths?: Widths): string {
   const wrap = widths ? { colWidths: [...widths] as number[], wordWrap: true } : {};
-  const t = new Table({ head: [...columns], style: { head: [], border: [] }, ...wrap });
+  const t = newTable({ head: [...columns], style: { head: [], border: [] }, ...wrap });
   for (const r of rows) t.push([...r]);
   // a rule under the heading only, none between rows
   let rules = 0;
@@ -46,7 +53,7 @@ export function render(format: Format, v: { columns: readonly string[]; rows: re
     case 'json':
       return JSON.stringify(v.data, null, 2) + '\n';
     case 'yaml':
-      return stringify(v.data);
+      return yaml(v.data);
     case 'csv':
       return csv(v.columns, v.rows);
     default:

@@ -6,15 +6,10 @@ import addFormats from 'ajv-formats';
 import net from 'node:net';
 import type { FieldDef, FieldError, ModelDef } from './types.js';
 import { hasNul, NUL_MESSAGE } from './nul.js';
+import { isCidr } from './cidr.js';
 
 type Schema = Record<string, unknown>;
 
-export function isCidr(v: string) {
-  const m = /^(.+)\/(\d{1,3})$/.exec(v);
-  if (!m) return false;
-  const kind = net.isIP(m[1]);
-  return kind !== 0 && Number(m[2]) <= (kind === 4 ? 32 : 128);
-}
 
 // Formats the field types need, added to every Ajv instance that checks XOS input. Fastify's
 // instance already has the standard formats; our own does not.

@@ -2,7 +2,7 @@
 // Whatever the database would refuse is refused here, with the reason, because the database's
 // refusal cannot say which filter it was about.
 import net from 'node:net';
-import { isCidr } from '../model/jsonschema.js';
+import { isCidr } from '../model/cidr.js';
 import type { FieldType } from '../model/types.js';
 
 const INT_MIN = -2147483648; // integer and reference columns are PostgreSQL's 4-byte integer

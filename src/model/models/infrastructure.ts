@@ -3,7 +3,7 @@ import { defineModel } from '../define.js';
 import type { FieldError, Row } from '../types.js';
 import net from 'node:net';
 import { parseAcl } from '../acl.js';
-import { isCidr } from '../jsonschema.js';
+import { isCidr } from '../cidr.js';
 
 export const Deployment = defineModel({
   name: 'Deployment',
