@@ -454,7 +454,95 @@ interface BackendResult {
   loadAverage: { before: number; after: number };
   runs: RunResult[];
   rss: { listMaxMb: number; beforeListsMb: number };
+  serveProcess: ServeProcessResult | null;
   refIndexes: RefPlan[];
+}
+
+// The list scenarios once more against `xos serve --roles api` as its own process (supervisor and
+// API worker), on the same database: its memory alone, and latencies with the clients in
+// another process.
+interface ServeProcessResult {
+  rssBeforeMb: number; // supervisor + worker, after start-up
+  rssMaxMb: number; // while serving the lists
+  runs: { name: string; stats: Stats }[];
+}
+
+// The resident memory of a process and all its descendants, from /proc.
+function treeRssMb(root: number): number {
+  const kids = new Map<number, number[]>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  let kb = 0;
+  for (const todo = [root]; todo.length; ) {
+    const pid = todo.pop()!;
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* gone meanwhile */
+    }
+    todo.push(...(kids.get(pid) ?? []));
+  }
+  return kb / 1024;
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function separateServe(env: Record<string, string>, token: string, lists: Scenario[]): Promise<ServeProcessResult> {
+  const { spawn } = await import('node:child_process');
+  const port = await freePort();
+  const bin = fileURLToPath(new URL('../bin/xos', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve', '--roles', 'api', '--workers', '1', '--port', String(port), '--host', '127.0.0.1'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  onCleanup('stop the separate xos serve', async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`xos serve exited: ${stderr.trim().slice(-500)}`);
+    const ok = await fetch(`${base}/api/core/sites?limit=1`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > end) throw new Error('xos serve did not answer within 60 s');
+    await sleep(200);
+  }
+  const result: ServeProcessResult = { rssBeforeMb: treeRssMb(child.pid!), rssMaxMb: 0, runs: [] };
+  const timer = setInterval(() => (result.rssMaxMb = Math.max(result.rssMaxMb, treeRssMb(child.pid!))), 100);
+  try {
+    for (const s of lists) {
+      const stats = combine([await runHttp({ ...WINDOW, baseUrl: base, token, requests: s.http, expectStatus: s.expectStatus })]);
+      result.runs.push({ name: s.name, stats });
+      log(`separate xos serve: ${s.name.padEnd(30)} ${fmtRps(stats.rps).padStart(7)} req/s p50 ${fmtMs(stats.p50).padStart(6)} ms p99 ${fmtMs(stats.p99).padStart(6)} ms`);
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  log(`separate xos serve (supervisor + API worker): RSS ${result.rssBeforeMb.toFixed(0)} MB after start, max ${result.rssMaxMb.toFixed(0)} MB while listing`);
+  child.kill('SIGTERM');
+  await exited;
+  return result;
 }
 
 // Statements per call, counted over a few calls made one at a time.
@@ -621,8 +709,12 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
 
   clearInterval(rssTimer);
   log(`RSS of the serving process while listing: max ${rss.listMaxMb.toFixed(0)} MB (${rss.beforeListsMb.toFixed(0)} MB before the lists)`);
+  // The embedded database is one process's: only PostgreSQL can be served by a second one.
+  const serveProcess =
+    backend === 'postgres' && !wedged ? await separateServe(env, token, scenarios.filter((s) => !s.unsupported && s.name.startsWith('list'))) : null;
   await cleanUp(); // server, store, database, data directory
   return {
+    serveProcess,
     rss,
     refIndexes: plans,
     backend,
@@ -711,6 +803,13 @@ async function main() {
     console.log(`\n${r.backend}: RSS of the serving process (server, database driver and the clients' worker thread) while listing: max ${r.rss.listMaxMb.toFixed(0)} MB; ` +
       `reference filters with the default order index-backed (EXPLAIN): ${r.refIndexes.length - bad.length} of ${r.refIndexes.length}` +
       (bad.length ? ` (not: ${bad.map((p) => `${p.model}.${p.field}`).join(', ')})` : ''));
+  }
+  for (const r of results) {
+    if (!r.serveProcess) continue;
+    console.log(`\n${r.backend}: the list scenarios again against \`xos serve --roles api\` as its own process (supervisor + API worker, the clients in this one); ` +
+      `its RSS ${r.serveProcess.rssBeforeMb.toFixed(0)} MB after start, max ${r.serveProcess.rssMaxMb.toFixed(0)} MB while listing`);
+    for (const x of r.serveProcess.runs)
+      console.log(`  ${x.name.padEnd(30)} ${fmtRps(x.stats.rps).padStart(7)} req/s  p50 ${fmtMs(x.stats.p50).padStart(6)} ms  p99 ${fmtMs(x.stats.p99).padStart(6)} ms`);
   }
   const busiest = Math.max(...results.flatMap((r) => [r.loadAverage.before, r.loadAverage.after]));
   if (busiest > os.cpus().length * 0.75)
