@@ -389,6 +389,27 @@ describe('web UI', { skip: skipBrowser }, () => {
     }
   });
 
+  test('a list longer than the exact count says its total is about so many, and offers no last page', async () => {
+    const slice = (await api('POST', '/api/core/slices', { name: 'mysite_long', site: 1, max_instances: 20_000 })).id;
+    await sql(
+      `INSERT INTO instances (name, slice, deployment, image, flavor) SELECT 'long' || i, $1, 1, $2, 1 FROM generate_series(1, 10050) i`,
+      [slice, ids.image],
+    );
+    try {
+      await page.goto(`${s.base}/instances?slice=${slice}`);
+      const count = page.locator('.pager-count');
+      await count.getByText(/of about [\d,]+$/).waitFor();
+      assert.match(await count.innerText(), /^1–50 of about [\d,]+$/);
+      assert.equal(await page.getByRole('button', { name: 'Last page' }).isDisabled(), true, 'the end of an estimate is not offered');
+      assert.equal(await page.getByRole('button', { name: 'Next' }).isDisabled(), false);
+      // A short list keeps its exact total and its last page.
+      await page.goto(`${s.base}/sites`);
+      await page.locator('.pager-count').getByText(/^1–\d+ of \d+$/).waitFor();
+    } finally {
+      await sql('DELETE FROM instances WHERE slice = $1', [slice]);
+    }
+  });
+
   test('edit with If-Match; delete with a confirmation dialog; log out', async () => {
     await page.goto(`${s.base}/sites/${ids.site}/edit`);
     await page.getByRole('heading', { name: 'Edit Princeton' }).waitFor();

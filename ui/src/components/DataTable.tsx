@@ -171,6 +171,7 @@ function SelectAll({ rows, selection }: { rows: Row[]; selection: Selection }) {
 
 export function Pagination({
   total,
+  exact = true,
   limit,
   offset,
   onPage,
@@ -178,6 +179,7 @@ export function Pagination({
   label,
 }: {
   total: number;
+  exact?: boolean; // false: total is the server's estimate (a very long list)
   limit: number;
   offset: number;
   onPage: (offset: number) => void;
@@ -187,10 +189,11 @@ export function Pagination({
   const page = Math.floor(offset / limit) + 1;
   const pages = Math.max(1, Math.ceil(total / limit));
   const fmt = new Intl.NumberFormat('en');
+  const about = exact ? '' : 'about ';
   return (
     <nav className="pager" aria-label={`${label} pages`}>
       <p className="pager-count" aria-live="polite">
-        {total === 0 ? 'No rows' : `${fmt.format(offset + 1)}–${fmt.format(Math.min(offset + limit, total))} of ${fmt.format(total)}`}
+        {total === 0 ? 'No rows' : `${fmt.format(offset + 1)}–${fmt.format(Math.min(offset + limit, total))} of ${about}${fmt.format(total)}`}
       </p>
       <div className="pager-buttons">
         <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => onPage(0)} aria-label="First page">
@@ -200,12 +203,21 @@ export function Pagination({
           Previous
         </button>
         <span className="pager-page">
-          Page {fmt.format(page)} of {fmt.format(pages)}
+          Page {fmt.format(page)} of {about}
+          {fmt.format(pages)}
         </span>
         <button type="button" className="btn btn-small" disabled={page >= pages} onClick={() => onPage(offset + limit)}>
           Next
         </button>
-        <button type="button" className="btn btn-small" disabled={page >= pages} onClick={() => onPage((pages - 1) * limit)} aria-label="Last page">
+        {/* The last page of an estimate is not known, and reaching it would read the whole list. */}
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={page >= pages || !exact}
+          title={exact ? undefined : 'The total is an estimate: sort the other way to see the end'}
+          onClick={() => onPage((pages - 1) * limit)}
+          aria-label="Last page"
+        >
           »
         </button>
         {onLimit && (

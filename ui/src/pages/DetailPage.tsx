@@ -252,7 +252,7 @@ export function RelatedList({ rel, parent, parentId, columns }: { rel: Relation;
         (data.items.length ? (
           <>
             <DataTable model={m} rows={data.items} columns={cols} caption={plural} />
-            {data.total > limit && <Pagination total={data.total} limit={limit} offset={offset} onPage={setOffset} label={plural} />}
+            {data.total > limit && <Pagination total={data.total} exact={data.total_exact} limit={limit} offset={offset} onPage={setOffset} label={plural} />}
           </>
         ) : (
           <p className="empty">None.</p>

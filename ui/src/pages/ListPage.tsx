@@ -129,6 +129,7 @@ export function ListPage({ model }: { model: ModelInfo }) {
           )}
           <Pagination
             total={data.total}
+            exact={data.total_exact}
             limit={limit}
             offset={offset}
             label={plural}
