@@ -19,6 +19,23 @@ const changed = () => {
   listeners.forEach((l) => l());
 };
 
+// Names of several models are asked for at once and arrive within milliseconds of each other:
+// the page re-renders (and lays out its table) once when the last arrives, not once per model,
+// and at most SETTLE_MS after the first.
+const SETTLE_MS = 50;
+let settle: ReturnType<typeof setTimeout> | null = null;
+const arrived = () => {
+  if (inFlight.size === 0) {
+    if (settle) clearTimeout(settle);
+    settle = null;
+    changed();
+  } else
+    settle ??= setTimeout(() => {
+      settle = null;
+      changed();
+    }, SETTLE_MS);
+};
+
 export function setTitleModels(all: ModelInfo[]) {
   models = new Map(all.map((m) => [m.name, m]));
 }
@@ -80,7 +97,7 @@ async function load(modelName: string, ids: number[]) {
       }
     }
   }
-  changed();
+  arrived();
 }
 
 function flush() {
