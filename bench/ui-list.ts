@@ -1,4 +1,4 @@
-// Time to a usable list of 10,000 instances in the web UI, in Debian's chromium. "Usable" means
+// Time to a usable list of 10,000 instances (or a million: --instances 1000000) in the web UI, in Debian's chromium. "Usable" means
 // the first page is on screen with every reference named (slice, deployment, image, flavor), the
 // total is shown, and the page answers input. Measured in the page (performance.now() from the
 // start of navigation) for a cold load (new browser context, empty cache), a reload, and the
@@ -27,6 +27,7 @@ const ROUNDS = Number(args.rounds);
 const SLICES = Number(args.slices);
 const backend = args.backend === 'postgres' ? 'postgres' : 'pglite';
 const fmt = new Intl.NumberFormat('en');
+const EXACT_CAP = 10_000; // above it the API's total is an estimate, which the pager says
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
@@ -46,30 +47,22 @@ try {
   const images: number[] = [];
   for (const n of ['ubuntu-22.04', 'ubuntu-24.04', 'debian-12']) images.push((await post('/api/core/images', { name: n })).id);
   const slices: { id: number; name: string }[] = [];
-  for (let i = 0; i < SLICES; i++) slices.push(await post('/api/core/slices', { name: `mysite_s${String(i).padStart(3, '0')}`, site: 1, max_instances: N }));
+  for (let i = 0; i < SLICES; i++) slices.push(await post('/api/core/slices', { name: `mysite_s${String(i).padStart(3, '0')}`, site: 1, max_instances: Math.min(N, 100_000) }));
+  // One INSERT … SELECT over generate_series: a million rows load in seconds, where rows sent
+  // from here would take minutes. Row i: slice i mod SLICES, name <slice>-vm<i, at least 5
+  // digits>, every 100th failed, every 25th pending, the rest running with an address.
   const t0 = performance.now();
-  await dbOf(s.store).transaction(async (tx) => {
-    for (let start = 0; start < N; start += 1000) {
-      const rows: string[] = [];
-      const params: unknown[] = [];
-      for (let i = start; i < Math.min(N, start + 1000); i++) {
-        const sl = slices[i % SLICES];
-        const state = i % 100 === 0 ? 2 : i % 25 === 0 ? 0 : 1;
-        const vals = [
-          `${sl.name}-vm${String(i).padStart(5, '0')}`,
-          sl.id,
-          1,
-          images[i % images.length],
-          1 + (i % 3),
-          state,
-          state === 1 ? '1 - OK' : state === 2 ? '2 - No valid host was found' : '0 - Provisioning in progress',
-          state === 1 ? `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255 || 1}` : null,
-        ];
-        rows.push(`(${vals.map((v) => `$${params.push(v)}`).join(',')})`);
-      }
-      await tx.query(`INSERT INTO instances (name, slice, deployment, image, flavor, backend_code, backend_status, ip) VALUES ${rows.join(',')}`, params);
-    }
-  });
+  await dbOf(s.store).query(
+    `INSERT INTO instances (name, slice, deployment, image, flavor, backend_code, backend_status, ip)
+     SELECT sl.name || '-vm' || CASE WHEN i < 100000 THEN lpad(i::text, 5, '0') ELSE i::text END,
+            sl.id, 1, ($3::int[])[1 + i % cardinality($3::int[])], 1 + i % 3, st,
+            CASE st WHEN 1 THEN '1 - OK' WHEN 2 THEN '2 - No valid host was found' ELSE '0 - Provisioning in progress' END,
+            CASE WHEN st = 1 THEN ('10.' || ((i >> 16) & 255) || '.' || ((i >> 8) & 255) || '.' || CASE WHEN i & 255 = 0 THEN 1 ELSE i & 255 END)::inet END
+       FROM generate_series(0, $4::int - 1) AS i,
+            LATERAL (SELECT CASE WHEN i % 100 = 0 THEN 2 WHEN i % 25 = 0 THEN 0 ELSE 1 END AS st) s,
+            LATERAL (SELECT ($1::int[])[1 + i % cardinality($1::int[])] AS id, ($2::text[])[1 + i % cardinality($2::text[])] AS name) sl`,
+    [slices.map((x) => x.id), slices.map((x) => x.name), images, N],
+  );
   await dbOf(s.store).query('VACUUM ANALYZE instances');
   console.log(`${fmt.format(N)} instances in ${SLICES} slices loaded by SQL in ${((performance.now() - t0) / 1000).toFixed(1)} s (${s.store.kind})`);
 
@@ -89,19 +82,26 @@ try {
   const usable = (rows: number, extra = 'true', total = N) => `(() => {
     const trs = document.querySelectorAll('main table tbody tr');
     if (trs.length !== ${rows}) return false;
-    if (!/of ${fmt.format(total)}$/.test(document.querySelector('.pager-count')?.textContent ?? '')) return false;
+    if (!/${total > EXACT_CAP ? 'of about [0-9,]+' : `of ${fmt.format(total)}`}$/.test(document.querySelector('.pager-count')?.textContent ?? '')) return false;
     for (const a of document.querySelectorAll('main table tbody td a')) if (/ #\\d+$/.test(a.textContent)) return false;
     if (document.querySelector('.table-wrap[aria-busy="true"]')) return false;
-    return ${extra};
+    if (!(${extra})) return false;
+    window.__usableAt = performance.now();
+    return true;
   })()`;
+  // The moment the page first was usable, by the page's clock (the check runs every frame), not
+  // when the harness heard of it: a round trip to the browser is not the page's time.
   const waitUsable = async (page: Page, extra?: string, total = N) => {
     await page.waitForFunction(usable(50, extra, total), undefined, { polling: 'raf', timeout: 30_000 });
-    return page.evaluate(() => performance.now());
+    return page.evaluate(() => (window as unknown as { __usableAt: number }).__usableAt);
   };
   const firstId = (page: Page) => page.locator('main table tbody tr').first().getAttribute('data-id');
 
   const cold: number[] = [];
   const coldWall: number[] = [];
+  const coldJs: number[] = [];
+  const coldListStart: number[] = [];
+  const coldListEnd: number[] = [];
   const reload: number[] = [];
   const next: number[] = [];
   const sort: number[] = [];
@@ -114,15 +114,31 @@ try {
     await page.goto(`${base}/instances`, { waitUntil: 'commit' });
     cold.push(await waitUsable(page));
     coldWall.push(performance.now() - w0);
+    // Where a cold load's time goes: the app's script, then the list's request and its answer.
+    const marks = await page.evaluate(() => {
+      const rs = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const js = rs.find((e) => /\/assets\/.*\.js$/.test(e.name));
+      const list = rs.find((e) => e.name.includes('/api/core/instances?'));
+      return { js: js?.responseEnd ?? NaN, listStart: list?.startTime ?? NaN, listEnd: list?.responseEnd ?? NaN };
+    });
+    coldJs.push(marks.js);
+    coldListStart.push(marks.listStart);
+    coldListEnd.push(marks.listEnd);
     await page.reload({ waitUntil: 'commit' });
     reload.push(await waitUsable(page));
-    // Interactions: measured from the click to the usable new page.
+    // Interactions: measured in the page from the click (or the last keystroke) to the usable
+    // new page; the harness's own steps before the click (Playwright's checks that the button is
+    // visible and still) are not the page's time.
     const timed = async (act: () => Promise<void>, extra: string, total = N) => {
       const before = await firstId(page);
-      const t = await page.evaluate(() => performance.now());
+      await page.evaluate(() => {
+        const w = window as unknown as { __actAt: number };
+        w.__actAt = 0;
+        for (const type of ['click', 'input']) addEventListener(type, (e) => (w.__actAt = e.timeStamp), { capture: true });
+      });
       await act();
       const done = await waitUsable(page, `document.querySelector('main table tbody tr')?.getAttribute('data-id') !== ${JSON.stringify(before)} && ${extra}`, total);
-      return done - t;
+      return done - (await page.evaluate(() => (window as unknown as { __actAt: number }).__actAt));
     };
     next.push(await timed(() => page.getByRole('button', { name: 'Next' }).click(), `/offset=50/.test(location.search)`));
     sort.push(await timed(() => page.getByRole('button', { name: /^Name: sort/ }).click(), `/sort=-name/.test(location.search)`));
@@ -157,6 +173,9 @@ try {
   console.log(`\nTime to a usable list of ${fmt.format(N)} instances, ${ROUNDS} rounds, chromium ${browser.version()}:`);
   line('cold load (new context, empty cache)', cold);
   line('  same, wall clock from page.goto()', coldWall);
+  line('  of which: the app script loaded', coldJs);
+  line('  the list requested', coldListStart);
+  line('  the list answered', coldListEnd);
   line('reload (warm cache)', reload);
   line('next page', next);
   line('sort by name, descending', sort);
