@@ -40,7 +40,7 @@ export const configSchema = {
     images_directory: { type: 'string', default: '', help: 'Image files placed here become Images (default <data_dir>/images)' },
     backoff_disabled: { type: 'bool', default: false, help: 'Retry failed objects at once (debugging only)' },
     resync_seconds: { type: 'int', default: 600, min: 5, max: 86400, help: 'Periodic resync to catch drift' },
-    workers: { type: 'int', default: 4, min: 1, max: 256, help: 'Objects reconciled at once per process' },
+    workers: { type: 'int', default: 4, min: 1, max: 256, help: 'Objects reconciled at once per controller, per sync process; changes made in the last 2 s may start in up to half as many extra slots, so that a person does not wait behind queued work' },
     lease_seconds: { type: 'int', default: 30, min: 5, max: 3600, help: "How long an object stays with a sync process that stopped answering (its lease) before another takes it over" },
   },
   nova: {
