@@ -120,7 +120,9 @@ for (const backend of backends) {
       }
     });
 
-    test("a person's change starts at once while every worker slot is busy with background work", async () => {
+    // An engine with one worker slot for every site, whose reconciles of sites named <held>… wait
+    // until release() is called: the slot stays busy meanwhile.
+    const oneSlotEngine = async (held: string) => {
       await dbOf(t.store).query('UPDATE sites SET no_sync = true');
       const calls: string[] = [];
       let release!: () => void;
@@ -133,7 +135,7 @@ for (const backend of backends) {
             controllerOf: async () => 1, // one lane for all
             reconcile: async (row) => {
               calls.push(String(row.login_base));
-              if (String(row.login_base).startsWith('bg')) await gate;
+              if (String(row.login_base).startsWith(held)) await gate;
               return { kind: 'done' };
             },
             remove: done,
@@ -141,6 +143,11 @@ for (const backend of backends) {
         ],
         { perController: 1 },
       );
+      return { calls, release: () => release(), engine };
+    };
+
+    test("a person's change starts at once while every worker slot is busy with background work", async () => {
+      const { calls, release, engine } = await oneSlotEngine('bg');
       // Two rows the engine looks at again on its own: their retry time has come.
       const bg = [];
       for (const b of ['bg1', 'bg2']) bg.push((await t.store.create(model('Site'), { name: b, login_base: b }, SYSTEM)).id);
@@ -159,26 +166,7 @@ for (const backend of backends) {
     });
 
     test('a change made just now starts at once while every worker slot is busy with older changes, and before them', async () => {
-      await dbOf(t.store).query('UPDATE sites SET no_sync = true');
-      const calls: string[] = [];
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      const engine = new Engine(
-        t.store,
-        [
-          {
-            model: model('Site'),
-            controllerOf: async () => 1, // one lane for all
-            reconcile: async (row) => {
-              calls.push(String(row.login_base));
-              if (String(row.login_base).startsWith('old')) await gate;
-              return { kind: 'done' };
-            },
-            remove: done,
-          },
-        ],
-        { perController: 1 },
-      );
+      const { calls, release, engine } = await oneSlotEngine('old');
       // Three changes made a while ago (a burst of creates still being worked through): people's
       // changes too, but no longer fresh.
       const old = [];
