@@ -10,7 +10,6 @@ import { isCidr } from './cidr.js';
 
 type Schema = Record<string, unknown>;
 
-
 // Formats the field types need, added to every Ajv instance that checks XOS input. Fastify's
 // instance already has the standard formats; our own does not.
 export function addXosFormats(ajv: Ajv, standard = false) {

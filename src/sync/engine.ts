@@ -30,13 +30,14 @@ export interface EngineOptions {
 }
 
 interface Lane {
-  running: number; // in all
   normal: number; // in the perController slots
   urgentRunning: number;
   urgentExtra: boolean; // the extra slot of a change while only background work runs
   freshExtra: number; // extra slots taken by changes made just now
   queue: Job[];
 }
+// Rows of a lane being reconciled now, in whichever slot.
+const runningIn = (l: Lane) => l.normal + l.freshExtra + (l.urgentExtra ? 1 : 0);
 
 // urgent: a row someone changed (no retry was scheduled), which goes before the rows the engine
 // looks at again on its own (a server still building, a backoff that ran out). Fresh, until
@@ -162,7 +163,7 @@ export class Engine {
 
   private busy() {
     let n = 0;
-    for (const l of this.lanes.values()) n += l.running + l.queue.length;
+    for (const l of this.lanes.values()) n += runningIn(l) + l.queue.length;
     return n;
   }
 
@@ -275,10 +276,10 @@ export class Engine {
       /* the reconciler will report it */
     }
     const lane = controller == null ? 'global' : `controller:${controller}`;
-    if (!this.lanes.has(lane)) this.lanes.set(lane, { running: 0, normal: 0, urgentRunning: 0, urgentExtra: false, freshExtra: 0, queue: [] });
+    if (!this.lanes.has(lane)) this.lanes.set(lane, { normal: 0, urgentRunning: 0, urgentExtra: false, freshExtra: 0, queue: [] });
     const l = this.lanes.get(lane)!;
     const urgent = row.next_retry == null;
-    const job: Job = { route, row, controller, urgent, freshUntil: urgent ? Date.now() + Number(row[FRESH_MS] ?? 0) : 0 };
+    const job: Job = { route, row, controller, urgent, freshUntil: Date.now() + Number(row[FRESH_MS] ?? 0) };
     if (l.queue.length >= this.opts.queuePerController) {
       // This cluster is busy enough: the last queued row gives way to one that ranks higher (a
       // change over the engine's own look, a change made just now over an older one); otherwise
@@ -322,7 +323,6 @@ export class Engine {
         if (slot === 'normal') l.normal += on ? 1 : -1;
         else if (slot === 'fresh') l.freshExtra += on ? 1 : -1;
         else l.urgentExtra = on;
-        l.running += on ? 1 : -1;
         if (job.urgent) l.urgentRunning += on ? 1 : -1;
       };
       take(true);
@@ -330,7 +330,7 @@ export class Engine {
         this.hold(job.route.model, Number(job.row.id), false);
         take(false);
         this.pump(lane);
-        if (l.running === 0 && l.queue.length === 0) this.kick(); // more may have become ready
+        if (runningIn(l) === 0 && l.queue.length === 0) this.kick(); // more may have become ready
         this.checkIdle();
       });
     }
