@@ -21,6 +21,7 @@ import type { Store } from '../src/store/repository.js';
 import type { Db, Queryable } from '../src/store/db.js';
 import { combine, runHttp, runRaw, type HttpRequests, type Sample, type Stats, type Window } from './lib/load.js';
 import { dbOf } from '../src/store/inspect.js';
+import { serve } from '../test/helpers/xos-process.js';
 import { models } from '../src/model/registry.js';
 
 type Backend = 'pglite' | 'postgres';
@@ -493,41 +494,13 @@ function treeRssMb(root: number): number {
   return kb / 1024;
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 async function separateServe(env: Record<string, string>, token: string, lists: Scenario[]): Promise<ServeProcessResult> {
-  const { spawn } = await import('node:child_process');
-  const port = await freePort();
-  const bin = fileURLToPath(new URL('../bin/xos', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve', '--roles', 'api', '--workers', '1', '--port', String(port), '--host', '127.0.0.1'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const server = await serve({ ...env, XOS_SERVER_ROLES: 'api', XOS_SERVER_WORKERS: '1' });
   onCleanup('stop the separate xos serve', async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    if (server.proc.exitCode === null) await server.stop();
   });
-  const base = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`xos serve exited: ${stderr.trim().slice(-500)}`);
-    const ok = await fetch(`${base}/api/core/sites?limit=1`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > end) throw new Error('xos serve did not answer within 60 s');
-    await sleep(200);
-  }
+  const child = server.proc;
+  const base = `http://127.0.0.1:${server.port}`;
   const result: ServeProcessResult = { rssBeforeMb: treeRssMb(child.pid!), rssMaxMb: 0, runs: [] };
   const timer = setInterval(() => (result.rssMaxMb = Math.max(result.rssMaxMb, treeRssMb(child.pid!))), 100);
   try {
@@ -540,8 +513,7 @@ async function separateServe(env: Record<string, string>, token: string, lists: 
     clearInterval(timer);
   }
   log(`separate xos serve (supervisor + API worker): RSS ${result.rssBeforeMb.toFixed(0)} MB after start, max ${result.rssMaxMb.toFixed(0)} MB while listing`);
-  child.kill('SIGTERM');
-  await exited;
+  await server.stop();
   return result;
 }
 
