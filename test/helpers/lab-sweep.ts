@@ -1,4 +1,5 @@
 // Cleaning a test cluster of what one test run left there.
+import assert from 'node:assert/strict';
 import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
 
 // Whatever this run made on a cluster and did not take away: servers, floating IPs (after their
@@ -24,4 +25,13 @@ export async function sweep(cloud: OpenStackClient, run: string) {
   }
   for await (const p of cloud.identity.projects.list()) if (p.name.includes(run)) await cloud.identity.projects.delete(p.id, { ignoreMissing: true }).catch(() => {});
   for await (const i of cloud.image.list()) if (i.name?.includes(run)) await cloud.image.delete(i.id, { ignoreMissing: true }).catch(() => {});
+}
+
+// The end of a test's clean-up through XOS: whatever of this run is still on the cluster is swept
+// away anyway; then the clean-up's own failure, or else any server XOS left behind, fails the test.
+export async function sweepAfterCleanUp(cloud: OpenStackClient | undefined, run: string, failure: unknown) {
+  const left = cloud ? await collect(cloud.compute.servers.list({ all_tenants: true, name: run })) : [];
+  if (cloud) await sweep(cloud, run);
+  if (failure) throw failure;
+  assert.deepEqual(left.map((s) => s.name), [], 'servers of this run left in Nova after XOS deleted everything');
 }

@@ -15,7 +15,7 @@ import { run as exec, serve, xos, type Served } from '../helpers/xos-process.js'
 import { startPgCluster, skipPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { until } from '../helpers/wait.js';
-import { sweep } from '../helpers/lab-sweep.js';
+import { sweepAfterCleanUp } from '../helpers/lab-sweep.js';
 import { collect, type OpenStackClient, type Server } from '../../src/openstack/client/index.js';
 
 const COUNT = 6;
@@ -90,11 +90,7 @@ describe(`PostgreSQL restarted while ${COUNT} servers build on the test cluster`
       pgc?.destroy();
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-    // What XOS left of this run on the cluster (nothing, when all went well) is swept away anyway.
-    const left = cloud ? await serversOfRun() : [];
-    if (cloud) await sweep(cloud, run);
-    if (failure) throw failure;
-    assert.deepEqual(left.map((s) => s.name), [], 'servers of this run left in Nova after XOS deleted everything');
+    await sweepAfterCleanUp(cloud, run, failure);
   });
 
   test('a restart while servers build', async () => {

@@ -18,7 +18,7 @@ import { serve, xos, type Served } from '../helpers/xos-process.js';
 import { createPgDatabase } from '../helpers/xos.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { until } from '../helpers/wait.js';
-import { sweep } from '../helpers/lab-sweep.js';
+import { sweepAfterCleanUp } from '../helpers/lab-sweep.js';
 import { collect, type OpenStackClient, type Server } from '../../src/openstack/client/index.js';
 
 const COUNT = Number(process.env.XOS_SCALE_INSTANCES ?? 20);
@@ -135,11 +135,7 @@ describe(`two API and two sync processes on PostgreSQL, ${COUNT} instances on th
       await db?.drop();
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-    // What XOS left of this run on the cluster (nothing, when all went well) is swept away anyway.
-    const left = cloud ? await serversOfRun() : [];
-    if (cloud) await sweep(cloud, run);
-    if (failure) throw failure;
-    assert.deepEqual(left.map((s) => s.name), [], 'servers of this run left in Nova after XOS deleted everything');
+    await sweepAfterCleanUp(cloud, run, failure);
   });
 
   test('the work spreads, one process per row at a time; a killed sync process is taken over within its lease', async () => {
