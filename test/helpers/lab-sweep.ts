@@ -1,6 +1,7 @@
 // Cleaning a test cluster of what one test run left there.
 import assert from 'node:assert/strict';
 import { collect, type OpenStackClient } from '../../src/openstack/client/index.js';
+import { until } from './wait.js';
 
 // Whatever this run made on a cluster and did not take away: servers, floating IPs (after their
 // forwardings), XOS's router, networks, projects and images, all found by the run's unique names.
@@ -34,4 +35,19 @@ export async function sweepAfterCleanUp(cloud: OpenStackClient | undefined, run:
   if (cloud) await sweep(cloud, run);
   if (failure) throw failure;
   assert.deepEqual(left.map((s) => s.name), [], 'servers of this run left in Nova after XOS deleted everything');
+}
+
+type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
+type Query = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+// Deletes through XOS the slice, image and site a lab test made and waits until the synchronizer
+// has removed them from the cluster and their rows are purged.
+export async function deleteThroughXos(call: Call, query: Query, ids: { slice: number; image: number; site: number }) {
+  const del = await call('DELETE', `/api/core/slices/${ids.slice}`);
+  assert.equal(del.status, 204, JSON.stringify(del.body));
+  const n = async (text: string, params: unknown[]) => Number((await query(text, params))[0].n);
+  const state = async () => JSON.stringify(await query('SELECT deleted, backend_code, min(backend_status) AS status, count(*)::int AS n FROM instances GROUP BY 1, 2'));
+  await until(async () => `the slice and its instances purged (${await state()})`, async () => (await n('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice])) === 0, { ms: 240_000, everyMs: 1000 });
+  for (const [plural, id] of [['images', ids.image], ['sites', ids.site]] as const) assert.equal((await call('DELETE', `/api/core/${plural}/${id}`)).status, 204, plural);
+  await until('the image and the site purged', async () => (await n('SELECT ((SELECT count(*) FROM images WHERE id = $1) + (SELECT count(*) FROM sites WHERE id = $2))::int AS n', [ids.image, ids.site])) === 0, { ms: 120_000, everyMs: 1000 });
 }

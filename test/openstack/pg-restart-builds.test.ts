@@ -15,7 +15,7 @@ import { run as exec, serve, xos, type Served } from '../helpers/xos-process.js'
 import { startPgCluster, skipPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { until } from '../helpers/wait.js';
-import { sweepAfterCleanUp } from '../helpers/lab-sweep.js';
+import { deleteThroughXos, sweepAfterCleanUp } from '../helpers/lab-sweep.js';
 import { collect, type OpenStackClient, type Server } from '../../src/openstack/client/index.js';
 
 const COUNT = 6;
@@ -73,13 +73,7 @@ describe(`PostgreSQL restarted while ${COUNT} servers build on the test cluster`
     let failure: unknown = null;
     try {
       if (ids.slice && server?.proc.exitCode === null) {
-        const del = await call('DELETE', `/api/core/slices/${ids.slice}`);
-        assert.equal(del.status, 204, JSON.stringify(del.body));
-        const state = async () =>
-          JSON.stringify((await sql.query('SELECT deleted, backend_code, min(backend_status) AS status, count(*)::int AS n FROM instances GROUP BY 1, 2')).rows);
-        await until(async () => `the slice and its instances purged (${await state()})`, async () => (await count('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice])) === 0, { ms: 240_000, everyMs: 1000 });
-        for (const p of ['images', 'sites']) assert.equal((await call('DELETE', `/api/core/${p}/${ids[p.slice(0, -1)]}`)).status, 204, p);
-        await until('the image and the site purged', async () => (await count('SELECT ((SELECT count(*) FROM images WHERE id = $1) + (SELECT count(*) FROM sites WHERE id = $2))::int AS n', [ids.image, ids.site])) === 0, { ms: 120_000, everyMs: 1000 });
+        await deleteThroughXos(call, async (text, params) => (await sql.query(text, params)).rows, { slice: ids.slice, image: ids.image, site: ids.site });
       }
     } catch (e) {
       failure = e;

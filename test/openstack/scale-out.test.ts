@@ -18,7 +18,7 @@ import { serve, xos, type Served } from '../helpers/xos-process.js';
 import { createPgDatabase } from '../helpers/xos.js';
 import { connectLab, lab, labClient, labSkip, tinyImageFile } from '../helpers/lab.js';
 import { until } from '../helpers/wait.js';
-import { sweepAfterCleanUp } from '../helpers/lab-sweep.js';
+import { deleteThroughXos, sweepAfterCleanUp } from '../helpers/lab-sweep.js';
 import { collect, type OpenStackClient, type Server } from '../../src/openstack/client/index.js';
 
 const COUNT = Number(process.env.XOS_SCALE_INSTANCES ?? 20);
@@ -117,13 +117,7 @@ describe(`two API and two sync processes on PostgreSQL, ${COUNT} instances on th
     const alive = syncs.filter((s) => s.proc.exitCode === null && s.proc.signalCode === null);
     try {
       if (ids.slice && alive.length) {
-        const del = await call('DELETE', `/api/core/slices/${ids.slice}`);
-        assert.equal(del.status, 204, JSON.stringify(del.body));
-        const state = async () =>
-          JSON.stringify((await sql.query('SELECT deleted, backend_code, min(backend_status) AS status, count(*)::int AS n FROM instances GROUP BY 1, 2')).rows);
-        await until(async () => `the slice and its instances purged (${await state()})`, async () => (await count('SELECT count(*)::int AS n FROM slices WHERE id = $1', [ids.slice])) === 0, { ms: 240_000, everyMs: 1000 });
-        for (const p of ['images', 'sites']) assert.equal((await call('DELETE', `/api/core/${p}/${ids[p.slice(0, -1)]}`)).status, 204, p);
-        await until('the image and the site purged', async () => (await count('SELECT ((SELECT count(*) FROM images WHERE id = $1) + (SELECT count(*) FROM sites WHERE id = $2))::int AS n', [ids.image, ids.site])) === 0, { ms: 120_000, everyMs: 1000 });
+        await deleteThroughXos(call, async (text, params) => (await sql.query(text, params)).rows, { slice: ids.slice, image: ids.image, site: ids.site });
       }
     } catch (e) {
       failure = e;
