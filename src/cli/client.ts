@@ -2,7 +2,6 @@
 // the database; they go through the API and its privilege checks like any other client.
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -56,9 +55,10 @@ export class ApiError extends Error {
 
 // node:http rather than fetch: fetch loads its HTTP client on first use and keeps the process
 // alive for a while after the answer, which together cost a short command most of its run time.
-function send(url: URL, method: string, headers: Record<string, string>, payload?: string): Promise<{ status: number; text: string }> {
+// node:https (and TLS with it) is loaded only for an https URL.
+async function send(url: URL, method: string, headers: Record<string, string>, payload?: string): Promise<{ status: number; text: string }> {
+  const get = url.protocol === 'https:' ? (await import('node:https')).request : http.request;
   return new Promise((resolve, reject) => {
-    const get = url.protocol === 'https:' ? https.request : http.request;
     const req = get(url, { method, headers: { ...headers, connection: 'close' }, agent: false, timeout: 60_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

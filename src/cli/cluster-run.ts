@@ -9,7 +9,7 @@ import { api, type Connection } from './client.js';
 import { formatOf, outputOption, render as renderAs, table, type Format } from './formats.js';
 import { BUILTINS, groupOutputs, type RunResult } from '../ops/fan-out.js';
 import type { IssuedCredentials } from '../ops/run-credentials.js';
-import { runOpenstackClient, type ClientRun } from './openstack-run.js';
+import type { ClientRun } from './openstack-run.js';
 
 const cells = (row: RunResult['rows'][number]) => row.map((v) => (v === null ? '' : String(v)));
 const render = (r: RunResult) => table(r.columns, r.rows.map(cells));
@@ -77,6 +77,8 @@ export function addClusterRunCommand(program: Command, conn: () => Connection) {
         const timeoutS = positive('timeout', o.timeout, false) ?? 60;
         const fanout = positive('fanout', o.fanout, true) ?? 16;
         const issued = await api<{ items: IssuedCredentials[] }>(conn(), 'POST', '/api/ops/run-credentials', scope);
+        // loaded here: it brings the OpenStack HTTP client, which no other command needs
+        const { runOpenstackClient } = await import('./openstack-run.js');
         const results = await runOpenstackClient(issued.items, words, { timeoutMs: timeoutS * 1000, fanout });
         print(results, format, renderClient, () => ({
           columns: ['cluster', 'state', 'exit_code', 'stdout'],

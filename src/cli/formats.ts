@@ -7,10 +7,10 @@ import type TableClass from 'cli-table3';
 
 // Loaded when first used: most commands print no YAML, and `--help` no table; every module
 // read costs start-up time.
-const require = createRequire(import.meta.url);
+const load = createRequire(import.meta.url);
 export const newTable = (...args: ConstructorParameters<typeof TableClass>): InstanceType<typeof TableClass> =>
-  new (require('cli-table3') as typeof TableClass)(...args);
-const yaml = (data: unknown): string => (require('yaml') as typeof import('yaml')).stringify(data);
+  new (load('cli-table3') as typeof TableClass)(...args);
+const yaml = (data: unknown): string => (load('yaml') as typeof import('yaml')).stringify(data);
 
 export const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
