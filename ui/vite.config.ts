@@ -33,10 +33,27 @@ function precompress(): Plugin {
   };
 }
 
+// main.tsx loads the app (start.tsx) with import(), after its own first requests have gone out;
+// a module preload in index.html lets the browser fetch that chunk at once, beside the entry,
+// rather than only when the entry asks for it.
+function preloadApp(): Plugin {
+  return {
+    name: 'xos-preload-app',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const dynamic = Object.values(ctx.bundle ?? {}).filter((c) => c.type === 'chunk' && c.isDynamicEntry);
+        return dynamic.map((c) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `/${c.fileName}` }, injectTo: 'head' as const }));
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root,
   base: '/',
-  plugins: [react(), precompress()],
+  plugins: [react(), preloadApp(), precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

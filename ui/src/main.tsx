@@ -1,10 +1,6 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App';
+// A small entry: it starts the first screen's requests (boot.ts) and then loads the app, so that
+// the browser asks the API while it is still fetching and compiling React and the pages.
+import './boot';
 import './styles.css';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+void import('./start');

@@ -4,6 +4,7 @@ import { api, cookie, onUnauthorized, type Me, type UiConfig } from './api';
 import type { ModelInfo } from './meta';
 import { setTitleModels } from './titles';
 import { startLive, stopLive } from './live';
+import { takeBoot } from './boot';
 
 export interface Session {
   config: UiConfig;
@@ -49,8 +50,9 @@ export function useSessionState() {
   }, []);
 
   const enter = useCallback(
-    async (configP: Promise<UiConfig>) => {
-      const [config, me, models] = await Promise.all([configP, api.me(), api.models() as Promise<ModelInfo[]>]);
+    // `started`: who is logged in and the models, when already asked for (at start-up)
+    async (configP: Promise<UiConfig>, started?: Promise<[Me, ModelInfo[]]>) => {
+      const [config, [me, models]] = await Promise.all([configP, started ?? Promise.all([api.me(), api.models() as Promise<ModelInfo[]>])]);
       setTitleModels(models);
       const session: Session = {
         config,
@@ -80,10 +82,11 @@ export function useSessionState() {
     (async () => {
       // The configuration, and with a session (its CSRF cookie is readable) who is logged in,
       // all at once; without that cookie there is no session: the login form shows at once.
-      const configP = api.uiConfig();
-      if (cookie('xos_csrf')) {
+      const boot = takeBoot();
+      const configP = boot?.config ?? api.uiConfig();
+      if (boot ? boot.session : cookie('xos_csrf')) {
         try {
-          await enter(configP);
+          await enter(configP, boot?.session ?? undefined);
           return;
         } catch {
           /* the session has expired: log in again */

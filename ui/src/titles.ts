@@ -8,6 +8,7 @@ import { subscribeLive } from './live';
 const titles = new Map<string, string>(); // "Site:3" → "MySite"
 const wanted = new Map<string, Set<number>>(); // model name → ids to fetch
 const inFlight = new Set<string>();
+const loading = new Map<string, Promise<void>>(); // "Site:3" → the request that names it
 const staleKeys = new Set<string>(); // shown until the fresh name arrives
 const listeners = new Set<() => void>();
 let version = 0;
@@ -94,6 +95,7 @@ async function load(modelName: string, ids: number[]) {
       for (const id of chunk) {
         inFlight.delete(`${modelName}:${id}`);
         staleKeys.delete(`${modelName}:${id}`);
+        loading.delete(`${modelName}:${id}`);
       }
     }
   }
@@ -104,7 +106,10 @@ function flush() {
   timer = null;
   const batch = [...wanted];
   wanted.clear();
-  for (const [name, ids] of batch) void load(name, [...ids]);
+  for (const [name, ids] of batch) {
+    const p = load(name, [...ids]);
+    for (const id of ids) loading.set(`${name}:${id}`, p);
+  }
 }
 
 function want(model: string, id: number) {
@@ -117,16 +122,33 @@ function want(model: string, id: number) {
 }
 
 // Ask for the names of a page of rows' references as soon as the rows arrive, before they render.
-export function prefetchRefs(m: ModelInfo, rows: Row[], fields: string[] = m.list_fields) {
+// Resolves when those names are known (or known to be missing), so that a page can render its
+// table once, with the names, rather than once with ids and again when the names arrive.
+export function prefetchRefs(m: ModelInfo, rows: Row[], fields: string[] = m.list_fields): Promise<void> {
+  const keys = new Set<string>();
   for (const f of fields) {
     const d = m.fields[f];
     if (d?.type !== 'ref') continue;
-    for (const r of rows) if (r[f] != null) want(d.ref!, Number(r[f]));
+    for (const r of rows)
+      if (r[f] != null) {
+        want(d.ref!, Number(r[f]));
+        keys.add(`${d.ref}:${Number(r[f])}`);
+      }
   }
   if (timer) {
     clearTimeout(timer);
     flush();
   }
+  return Promise.all([...keys].map((k) => loading.get(k))).then(() => undefined);
+}
+
+// The rows, once their references' names are known or after `ms`, whichever is first: names
+// slower than that re-render the page when they come.
+export async function withRefNames<T>(rows: T, named: Promise<void>, ms = 300): Promise<T> {
+  let timeout: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([named, new Promise<void>((r) => (timeout = setTimeout(r, ms)))]);
+  clearTimeout(timeout);
+  return rows;
 }
 
 export function titleOf(model: string, id: number): string {

@@ -1,7 +1,7 @@
 // The list of one model: server-side paging, sort, search and filters, all kept in the URL so
 // that links (from the dashboard, say) and the back button work. Rows update live.
 import { useEffect, useState } from 'react';
-import { api, type Query } from '../api';
+import { api } from '../api';
 import { fieldLabel, lower, pluralLabel, type FieldInfo, type ModelInfo } from '../meta';
 import { useQuery } from '../hooks';
 import { Link, setQuery, useLocation } from '../router';
@@ -11,9 +11,9 @@ import { BulkActions } from '../components/BulkActions';
 import { useSelection } from '../components/use-selection';
 import { RefSelect } from '../components/RefSelect';
 import { ErrorAlert, Icon, Loading, PageTitle } from '../components/ui';
-import { prefetchRefs } from '../titles';
-
-const RESERVED = new Set(['search', 'sort', 'offset', 'limit']);
+import { prefetchRefs, withRefNames } from '../titles';
+import { takePrefetchedList } from '../boot';
+import { listRequest } from '../list-query';
 
 // The fields a list can be filtered by with a control: choices, yes/no and references.
 export function filterFields(m: ModelInfo): [string, FieldInfo][] {
@@ -31,12 +31,7 @@ const STATUS_CHOICES: Record<string, string> = { '0': 'Pending', '1': 'OK', '2':
 export function ListPage({ model }: { model: ModelInfo }) {
   const { readOnly } = useSession();
   const { query } = useLocation();
-  const limit = Math.min(1000, Math.max(1, Number(query.get('limit')) || 50));
-  const offset = Math.max(0, Number(query.get('offset')) || 0);
-  const sort = query.get('sort') ?? (model.title_field !== 'id' ? model.title_field : 'id');
-  const search = query.get('search') ?? '';
-  const filters: Query = {};
-  for (const [k, v] of query) if (!RESERVED.has(k) && (model.fields[k.split('__')[0]] || k === 'backend_code')) filters[k] = v;
+  const { limit, offset, sort, search, query: q, key, columns } = listRequest(model, query);
 
   const [text, setText] = useState(search);
   useEffect(() => setText(search), [search]);
@@ -46,15 +41,14 @@ export function ListPage({ model }: { model: ModelInfo }) {
     return () => clearTimeout(t);
   }, [text, search]);
 
-  const q: Query = { ...filters, limit, offset, sort, search: search || undefined };
-  const key = `${model.plural}?${JSON.stringify(q)}`;
-  const columns = model.list_fields.filter((c) => c === 'id' || model.fields[c]);
   const { data, error, loading, stale } = useQuery(
     key,
     async () => {
+      // the first page may have been asked for at start-up, before this page rendered
+      const prefetched = takePrefetchedList(key);
+      if (prefetched) return prefetched;
       const r = await api.list(model.plural, q);
-      prefetchRefs(model, r.items, columns);
-      return r;
+      return withRefNames(r, prefetchRefs(model, r.items, columns));
     },
     (n) => n.model === model.name,
   );
