@@ -5,8 +5,8 @@
 // main.tsx imports this first, so it runs before the rest of the app is evaluated.
 import { api, cookie, type Me, type UiConfig } from './api';
 import type { ModelInfo } from './meta';
-import { listRequest } from './list-query';
-import { prefetchRefs, setTitleModels, withRefNames } from './titles';
+import { fetchListPage, listRequest } from './list-query';
+import { setTitleModels } from './titles';
 
 interface Boot {
   config: Promise<UiConfig>;
@@ -18,26 +18,24 @@ const quiet = <T>(p: Promise<T>) => {
   return p;
 };
 
+// Who is logged in and the model definitions: what a session starts from.
+export const askSession = () => Promise.all([api.me(), api.models() as Promise<ModelInfo[]>]);
+
 let boot: Boot | null = {
   config: quiet(api.uiConfig()),
-  session: cookie('xos_csrf') ? quiet(Promise.all([api.me(), api.models() as Promise<ModelInfo[]>])) : null,
+  session: cookie('xos_csrf') ? quiet(askSession()) : null,
 };
 
 // The first page's list, by its request key, taken once by the list page that asks for it.
-const lists = new Map<string, Promise<Awaited<ReturnType<typeof api.list>>>>();
+const lists = new Map<string, ReturnType<typeof fetchListPage>>();
 
 boot.session?.then(([, models]) => {
   const plural = /^\/([a-z_]+)\/?$/.exec(location.pathname)?.[1];
   const model = models.find((m) => m.plural === plural);
   if (!model) return;
   setTitleModels(models);
-  const { key, query, columns } = listRequest(model, new URLSearchParams(location.search));
-  lists.set(
-    key,
-    quiet(
-      api.list(model.plural, query).then((r) => withRefNames(r, prefetchRefs(model, r.items, columns))),
-    ),
-  );
+  const request = listRequest(model, new URLSearchParams(location.search));
+  lists.set(request.key, quiet(fetchListPage(model, request)));
 }, () => {});
 
 // The requests started at load, once: a later login asks afresh.

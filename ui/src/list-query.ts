@@ -1,8 +1,9 @@
 // The request a list page makes for the URL it shows (its paging, sort, search and filters), in
 // one place: the page asks with it, and so does the start-up prefetch (boot.ts) before the page
 // has rendered.
-import type { Query } from './api';
+import { api, type Query } from './api';
 import type { ModelInfo } from './meta';
+import { prefetchRefs, withRefNames } from './titles';
 
 const RESERVED = new Set(['search', 'sort', 'offset', 'limit']);
 
@@ -23,4 +24,11 @@ export function listRequest(model: ModelInfo, params: URLSearchParams) {
     key: `${model.plural}?${JSON.stringify(query)}`,
     columns: model.list_fields.filter((c) => c === 'id' || model.fields[c]),
   };
+}
+
+// One page of rows, answered once the names of what they refer to are known (or 300 ms have
+// passed), so that the table renders once, with the names.
+export async function fetchListPage(model: ModelInfo, { query, columns }: Pick<ReturnType<typeof listRequest>, 'query' | 'columns'>) {
+  const r = await api.list(model.plural, query);
+  return withRefNames(r, prefetchRefs(model, r.items, columns));
 }

@@ -4,7 +4,7 @@ import { api, cookie, onUnauthorized, type Me, type UiConfig } from './api';
 import type { ModelInfo } from './meta';
 import { setTitleModels } from './titles';
 import { startLive, stopLive } from './live';
-import { takeBoot } from './boot';
+import { askSession, takeBoot } from './boot';
 
 export interface Session {
   config: UiConfig;
@@ -52,7 +52,7 @@ export function useSessionState() {
   const enter = useCallback(
     // `started`: who is logged in and the models, when already asked for (at start-up)
     async (configP: Promise<UiConfig>, started?: Promise<[Me, ModelInfo[]]>) => {
-      const [config, [me, models]] = await Promise.all([configP, started ?? Promise.all([api.me(), api.models() as Promise<ModelInfo[]>])]);
+      const [config, [me, models]] = await Promise.all([configP, started ?? askSession()]);
       setTitleModels(models);
       const session: Session = {
         config,

@@ -7,8 +7,7 @@ import { subscribeLive } from './live';
 
 const titles = new Map<string, string>(); // "Site:3" → "MySite"
 const wanted = new Map<string, Set<number>>(); // model name → ids to fetch
-const inFlight = new Set<string>();
-const loading = new Map<string, Promise<void>>(); // "Site:3" → the request that names it
+const inFlight = new Map<string, Promise<void>>(); // "Site:3" → the request that names it
 const staleKeys = new Set<string>(); // shown until the fresh name arrives
 const listeners = new Set<() => void>();
 let version = 0;
@@ -26,7 +25,7 @@ const changed = () => {
 const SETTLE_MS = 50;
 let settle: ReturnType<typeof setTimeout> | null = null;
 const arrived = () => {
-  if (inFlight.size === 0) {
+  if (inFlight.size === 0 && wanted.size === 0) {
     if (settle) clearTimeout(settle);
     settle = null;
     changed();
@@ -95,7 +94,6 @@ async function load(modelName: string, ids: number[]) {
       for (const id of chunk) {
         inFlight.delete(`${modelName}:${id}`);
         staleKeys.delete(`${modelName}:${id}`);
-        loading.delete(`${modelName}:${id}`);
       }
     }
   }
@@ -108,14 +106,13 @@ function flush() {
   wanted.clear();
   for (const [name, ids] of batch) {
     const p = load(name, [...ids]);
-    for (const id of ids) loading.set(`${name}:${id}`, p);
+    for (const id of ids) inFlight.set(`${name}:${id}`, p);
   }
 }
 
 function want(model: string, id: number) {
   const key = `${model}:${id}`;
-  if ((titles.has(key) && !staleKeys.has(key)) || inFlight.has(key) || !models.has(model)) return;
-  inFlight.add(key);
+  if ((titles.has(key) && !staleKeys.has(key)) || inFlight.has(key) || wanted.get(model)?.has(id) || !models.has(model)) return;
   if (!wanted.has(model)) wanted.set(model, new Set());
   wanted.get(model)!.add(id);
   timer ??= setTimeout(flush, 0);
@@ -139,7 +136,7 @@ export function prefetchRefs(m: ModelInfo, rows: Row[], fields: string[] = m.lis
     clearTimeout(timer);
     flush();
   }
-  return Promise.all([...keys].map((k) => loading.get(k))).then(() => undefined);
+  return Promise.all([...keys].map((k) => inFlight.get(k))).then(() => undefined);
 }
 
 // The rows, once their references' names are known or after `ms`, whichever is first: names

@@ -1,7 +1,6 @@
 // The list of one model: server-side paging, sort, search and filters, all kept in the URL so
 // that links (from the dashboard, say) and the back button work. Rows update live.
 import { useEffect, useState } from 'react';
-import { api } from '../api';
 import { fieldLabel, lower, pluralLabel, type FieldInfo, type ModelInfo } from '../meta';
 import { useQuery } from '../hooks';
 import { Link, setQuery, useLocation } from '../router';
@@ -11,9 +10,8 @@ import { BulkActions } from '../components/BulkActions';
 import { useSelection } from '../components/use-selection';
 import { RefSelect } from '../components/RefSelect';
 import { ErrorAlert, Icon, Loading, PageTitle } from '../components/ui';
-import { prefetchRefs, withRefNames } from '../titles';
 import { takePrefetchedList } from '../boot';
-import { listRequest } from '../list-query';
+import { fetchListPage, listRequest } from '../list-query';
 
 // The fields a list can be filtered by with a control: choices, yes/no and references.
 export function filterFields(m: ModelInfo): [string, FieldInfo][] {
@@ -31,7 +29,8 @@ const STATUS_CHOICES: Record<string, string> = { '0': 'Pending', '1': 'OK', '2':
 export function ListPage({ model }: { model: ModelInfo }) {
   const { readOnly } = useSession();
   const { query } = useLocation();
-  const { limit, offset, sort, search, query: q, key, columns } = listRequest(model, query);
+  const request = listRequest(model, query);
+  const { limit, offset, sort, search, key, columns } = request;
 
   const [text, setText] = useState(search);
   useEffect(() => setText(search), [search]);
@@ -43,13 +42,8 @@ export function ListPage({ model }: { model: ModelInfo }) {
 
   const { data, error, loading, stale } = useQuery(
     key,
-    async () => {
-      // the first page may have been asked for at start-up, before this page rendered
-      const prefetched = takePrefetchedList(key);
-      if (prefetched) return prefetched;
-      const r = await api.list(model.plural, q);
-      return withRefNames(r, prefetchRefs(model, r.items, columns));
-    },
+    // the first page may have been asked for at start-up, before this page rendered
+    () => takePrefetchedList(key) ?? fetchListPage(model, request),
     (n) => n.model === model.name,
   );
   const plural = pluralLabel(model);
