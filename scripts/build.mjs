@@ -2,47 +2,14 @@
 // so that neither the server nor the CLI compiles TypeScript when it starts. Types are checked
 // separately (`npm run typecheck`); this only strips them.
 //
-// ensureBuilt() is what bin/xos calls first: it rebuilds only when a source is newer than the
-// last build (or one was added or removed), which costs a few milliseconds of stat calls.
+// bin/xos builds only when a source is newer than the last build, or one was added or removed
+// (scripts/stale.cjs).
 // A build is written beside dist/ and swapped in, so a concurrent reader sees an old or a new
 // tree, never half of one.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const src = path.join(root, 'src');
-export const dist = path.join(root, 'dist');
-const stampFile = path.join(dist, '.build-stamp.json');
-
-function sources(dir = src) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(p);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
-  });
-}
-
-function fingerprint(files) {
-  let newest = 0;
-  for (const f of files) newest = Math.max(newest, fs.statSync(f).mtimeMs);
-  return { files: files.length, newest };
-}
-
-// Why dist/ needs building, or null when it is up to date.
-export function staleReason() {
-  if (!fs.existsSync(src)) return null; // an installation without sources runs what it has
-  let stamp;
-  try {
-    stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
-  } catch {
-    return 'dist/ has not been built';
-  }
-  const now = fingerprint(sources());
-  if (now.files !== stamp.files) return 'source files were added or removed';
-  if (now.newest > stamp.newest) return 'sources changed since the last build';
-  return null;
-}
+import { dist, fingerprint, sources, src, staleReason } from './stale.cjs';
 
 export async function build() {
   const files = sources();
@@ -60,7 +27,9 @@ export async function build() {
       sourcemap: 'linked',
       logLevel: 'warning',
     });
-    await esbuild.build(cliBundle(tmp));
+    const cli = cliBundle(tmp);
+    await esbuild.build(cli.options);
+    cli.routeDynamicImports();
     fs.writeFileSync(path.join(tmp, '.build-stamp.json'), JSON.stringify(before) + '\n');
     const old = `${dist}.old-${process.pid}-${Date.now()}`;
     try {
@@ -90,15 +59,34 @@ export async function build() {
 // costs more than reading it. Other packages stay imports, loaded when a command needs them.
 // What main.ts loads lazily (serve, the database commands) stays lazy: those imports point at
 // the per-module build in dist/, so a quick command never loads the server.
-const CLI_BUNDLED_PACKAGES = new Set(['commander', 'ini']);
+//
+// bin/xos runs the bundle through V8's code cache (scripts/run-cached.cjs), compiled by vm,
+// where import() does not work; so every dynamic import in the bundle becomes a call of `__lazy`,
+// which is the import() bin/xos hands in, or the bundle's own when it is simply required. The
+// name has import's length, so the source map stays right.
+const CLI_BUNDLED_PACKAGES = new Set([
+  'commander',
+  'ini',
+  // what the tables every list and show prints measure text with
+  'string-width',
+  'strip-ansi',
+  'ansi-regex',
+  'emoji-regex',
+  'is-fullwidth-code-point',
+]);
 function cliBundle(out) {
+  const dynamicImports = new Set();
+  const external = (p, args) => {
+    if (args.kind === 'dynamic-import') dynamicImports.add(p);
+    return { path: p, external: true };
+  };
   const lazyToDist = {
     name: 'lazy-imports-to-dist',
     setup(b) {
       b.onResolve({ filter: /^\./ }, (args) => {
         if (args.kind !== 'dynamic-import') return undefined;
         const target = path.relative(src, path.resolve(path.dirname(args.importer), args.path)).split(path.sep).join('/');
-        return { path: `../${target}`, external: true };
+        return external(`../${target}`, args);
       });
     },
   };
@@ -107,13 +95,22 @@ function cliBundle(out) {
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
-        return CLI_BUNDLED_PACKAGES.has(name) ? undefined : { path: args.path, external: true };
+        return CLI_BUNDLED_PACKAGES.has(name) ? undefined : external(args.path, args);
       });
     },
   };
-  return {
+  const outdir = path.join(out, 'cli-bundle');
+  const routeDynamicImports = () => {
+    const file = path.join(outdir, 'main.cjs');
+    const routed = new Set();
+    const code = fs.readFileSync(file, 'utf8').replace(/\bimport\((["'])([^"']+)\1/g, (_, q, specifier) => (routed.add(specifier), `__lazy(${q}${specifier}${q}`));
+    const same = routed.size === dynamicImports.size && [...routed].every((x) => dynamicImports.has(x));
+    if (!same) throw new Error(`the CLI bundle imports ${[...routed].join(', ')} where esbuild resolved the dynamic imports ${[...dynamicImports].join(', ')}`);
+    fs.writeFileSync(file, code);
+  };
+  const options = {
     entryPoints: { main: path.join(src, 'cli', 'main.ts') },
-    outdir: path.join(out, 'cli-bundle'),
+    outdir,
     outExtension: { '.js': '.cjs' },
     bundle: true,
     format: 'cjs',
@@ -121,19 +118,17 @@ function cliBundle(out) {
     target: 'node20',
     // The sources are ES modules: import.meta.url is the bundle's own file URL.
     define: { 'import.meta.url': '__bundleFileUrl' },
-    banner: { js: "const __bundleFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: {
+      js: [
+        "const __bundleFileUrl = require('node:url').pathToFileURL(__filename).href;",
+        "const __lazy = typeof __import === 'function' ? __import : (specifier) => import(specifier);",
+      ].join('\n'),
+    },
     sourcemap: 'linked',
     logLevel: 'warning',
     plugins: [lazyToDist, otherPackagesExternal],
   };
-}
-
-export async function ensureBuilt({ log = (m) => process.stderr.write(m + '\n') } = {}) {
-  const why = staleReason();
-  if (!why) return false;
-  log(`xos: compiling the sources to dist/ (${why})…`);
-  await build();
-  return true;
+  return { options, routeDynamicImports };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
