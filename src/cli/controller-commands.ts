@@ -8,7 +8,7 @@ import type { ApiRows } from '../model/rows.js';
 import type { ListPage } from '../api/contract.js';
 import type { ImportSummary } from '../ops/import-controller.js';
 import { api, type Connection } from './client.js';
-import { formatOf, newTable, outputOption, render } from './formats.js';
+import { formatOf, outputOption, render, table } from './formats.js';
 
 const many = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -152,15 +152,9 @@ export function addControllerCommands(program: Command, conn: () => Connection) 
         process.stdout.write(render(format, { columns: ['kind', 'name', 'result', 'id', 'detail'], rows, data: s }));
         return;
       }
-      const t = newTable({
-        head: ['kind', 'name', 'result', 'id', 'detail'],
-        style: { head: [], border: [] },
-        // details wrap at 64 columns; the other columns fit their contents
-        colWidths: [null, null, null, null, Math.min(64, Math.max(8, ...s.items.map((i) => (i.detail ?? '').length + 2)))] as number[],
-        wordWrap: true,
-      });
-      for (const i of s.items) t.push([i.kind, i.name, i.result, i.id ?? '', i.detail ?? '']);
-      console.log(t.toString());
+      const rows = s.items.map((i) => [i.kind, i.name, i.result, i.id ?? '', i.detail ?? '']);
+      // details wrap at 62 columns; the other columns fit their contents
+      console.log(table(['kind', 'name', 'result', 'id', 'detail'], rows, [null, null, null, null, 62]));
       const n = s.counts;
       console.log(
         `controller ${s.controller.name}: ${n.created} created, ${n.existing} already there, ${n.conflict} in conflict, ${n.skipped} skipped ` +

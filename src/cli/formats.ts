@@ -3,13 +3,11 @@
 // scripts.
 import { createRequire } from 'node:module';
 import { Option } from 'commander';
-import type TableClass from 'cli-table3';
+import { textTable as table, type Widths } from './text-table.js';
 
-// Loaded when first used: most commands print no YAML, and `--help` no table; every module
-// read costs start-up time.
+// YAML is loaded when first used: few commands print it, and reading the package costs more
+// start-up time than any command's own work.
 const load = createRequire(import.meta.url);
-export const newTable = (...args: ConstructorParameters<typeof TableClass>): InstanceType<typeof TableClass> =>
-  new (load('cli-table3') as typeof TableClass)(...args);
 const yaml = (data: unknown): string => (load('yaml') as typeof import('yaml')).stringify(data);
 
 export const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
@@ -30,21 +28,7 @@ export function csv(columns: readonly string[], rows: readonly (readonly string[
   return [columns, ...rows].map((r) => r.map(csvField).join(',') + '\r\n').join('');
 }
 
-// `widths`: columns to wrap at that many characters (null: as wide as the column's text).
-export type Widths = readonly (number | null)[];
-
-export function table(columns: readonly string[], rows: readonly (readonly string[])[], widths?: Widths): string {
-  const wrap = widths ? { colWidths: [...widths] as number[], wordWrap: true } : {};
-  const t = newTable({ head: [...columns], style: { head: [], border: [] }, ...wrap });
-  for (const r of rows) t.push([...r]);
-  // a rule under the heading only, none between rows
-  let rules = 0;
-  return t
-    .toString()
-    .split('\n')
-    .filter((line) => !line.startsWith('├') || rules++ === 0)
-    .join('\n');
-}
+export { table, type Widths };
 
 // What a listing prints in the format asked for. `data` is what JSON and YAML show; the table
 // and CSV show `columns` and `rows`.

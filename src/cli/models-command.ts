@@ -32,7 +32,7 @@ function describeType(m: ModelDef) {
   const fields = shownFields(m);
   return {
     columns: ['field', 'type', 'marks', 'default', 'choices', 'help'],
-    widths: [null, null, null, null, 24, 48],
+    widths: [null, null, null, null, 22, 46],
     rows: fields.map(([f, d]) => [
       f,
       typeOf(d),
@@ -62,7 +62,7 @@ function describeAll() {
   const writable = (m: ModelDef) => shownFields(m).filter(([f, d]) => !d.readOnly && !common(f));
   return {
     columns: ['type', 'label', 'fields you set (* required)'],
-    widths: [null, null, 72],
+    widths: [null, null, 70],
     rows: models.map((m) => [m.plural, m.label, writable(m).map(([f, d]) => `${f}${d.required ? '*' : ''}`).join(' ')]),
     data: models.map((m) => ({ type: m.plural, name: m.name, label: m.label, fields: writable(m).map(([f]) => f) })),
   };
