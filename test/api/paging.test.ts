@@ -81,6 +81,17 @@ describe('list paging', () => {
     const filtered = await walk(s, ADMIN, `/api/core/instances?limit=3&slice=${slices[1]}`);
     assert.equal(filtered.flatMap((p) => p.items).length, 20);
     assert.ok(filtered.flatMap((p) => p.items as { slice?: number }[]).every((r) => r.slice === slices[1]));
+    // A page filtered on one reference is read through that reference's index: same rows, same order.
+    for (const sort of ['id', '-id']) {
+      const walked = (await walk(s, ADMIN, `/api/core/instances?limit=6&slice=${slices[1]}&sort=${sort}`)).flatMap((p) => p.items.map((r) => r.id));
+      const rows = await dbOf(s.store).query<{ id: number }>(
+        `SELECT id FROM instances WHERE slice = $1 AND NOT deleted ORDER BY id ${sort === 'id' ? 'ASC' : 'DESC'}`,
+        [slices[1]],
+      );
+      assert.deepEqual(walked, rows.map((r) => r.id), `sort ${sort}`);
+    }
+    const mineFiltered = (await walk(s, userA, `/api/core/instances?limit=4&sort=-id&slice=${sliceA}`)).flatMap((p) => p.items.map((r) => r.id));
+    assert.deepEqual(mineFiltered, ids);
   });
 
   test('offset still works, and other orders page by offset', async () => {
