@@ -323,8 +323,8 @@ export class Store {
     const errors: FieldError[] = [];
     let deletedGiven = false;
     for (const [key, rawVal] of Object.entries(o.filters ?? {})) {
-      if (rawVal === undefined) continue;
-      const value = Array.isArray(rawVal) ? rawVal[rawVal.length - 1] : rawVal;
+      const value = filterValue(rawVal);
+      if (value === undefined) continue;
       const [field, op = 'eq', ...more] = key.split('__');
       if (more.length) {
         errors.push({ field: key, message: 'takes one operator: field__op, e.g. name__contains' });
@@ -726,10 +726,13 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 function filtersOneRef(m: ModelDef, filters: ListOptions['filters']): boolean {
   return Object.entries(filters ?? {}).some(([key, v]) => {
     const d = m.fields[key];
-    const value = Array.isArray(v) ? v[v.length - 1] : v;
+    const value = filterValue(v);
     return d?.type === 'ref' && d.index === true && value !== undefined && value !== 'null';
   });
 }
+
+// A query parameter given more than once counts with its last value.
+const filterValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
 
 function orderBy(m: ModelDef, sort?: string): Frag {
   const keys = (sort ?? 'id').split(',').filter(Boolean);
