@@ -32,12 +32,12 @@ function runCached(file) {
   const script = new vm.Script(wrapped, { filename: file, cachedData });
   // Registered before the file runs: a command may end the process while it runs (--help does).
   if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => saveCache(script, cacheFile));
-  const module = { exports: {}, filename: file, id: file, loaded: false };
+  const mod = { exports: {}, filename: file, id: file, loaded: false };
   const base = pathToFileURL(file);
   const importFromFile = (specifier) => import(specifier.startsWith('.') ? new URL(specifier, base).href : specifier);
-  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), importFromFile);
-  module.loaded = true;
-  return module.exports;
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file), importFromFile);
+  mod.loaded = true;
+  return mod.exports;
 }
 
 function saveCache(script, cacheFile) {
