@@ -36,6 +36,9 @@ const USAGE = `usage: node --import tsx bench/api-instances.ts [options]
   --concurrency N                  concurrent clients (default 8)
   --slices N                       slices the instances are spread over (default 100)
   --explain                        print EXPLAIN ANALYZE of the list queries
+  --show-sql                       print the statements of one call of each scenario, XOS and raw
+  --only NAMES                     measure only the scenarios whose names start with one of these
+                                   (comma-separated: 'create', 'list slice'); default all
   --pg-url URL                     PostgreSQL server to make the throwaway database on
                                    (default $XOS_BENCH_PG_URL, $XOS_TEST_PG_URL or postgres://postgres@127.0.0.1:5432/postgres)`;
 
@@ -49,6 +52,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     slices: { type: 'string', default: '100' },
     explain: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'show-sql': { type: 'boolean', default: false },
     'pg-url': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -125,23 +130,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Counts the SQL statements sent through the store's database handle (a transaction counts BEGIN
 // and COMMIT too), to show how much database work one API call does next to the reference. The
 // bench's own wrapper around the handle: src/ is untouched.
+// Counts the statements sent through the store's database; while `seen` is set, also keeps them.
 function countStatements(db: Db) {
-  const c = { statements: 0 };
+  const c: { statements: number; seen?: string[] } = { statements: 0 };
   const query = db.query.bind(db);
   const transaction = db.transaction.bind(db);
-  db.query = ((text: string, params?: unknown[]) => {
+  const note = (text: string) => {
     c.statements++;
+    c.seen?.push(text.replace(/\s+/g, ' '));
+  };
+  db.query = ((text: string, params?: unknown[]) => {
+    note(text);
     return query(text, params);
   }) as Db['query'];
   db.transaction = ((fn: (tx: Queryable) => Promise<unknown>) =>
     transaction((tx) => {
-      c.statements += 2;
-      return fn({
+      note('BEGIN');
+      const out = fn({
         query: ((text: string, params?: unknown[]) => {
-          c.statements++;
+          note(text);
           return tx.query(text, params);
         }) as Queryable['query'],
       });
+      return out.finally(() => note('COMMIT or ROLLBACK'));
     })) as Db['transaction'];
   return c;
 }
@@ -518,11 +529,19 @@ async function separateServe(env: Record<string, string>, token: string, lists: 
 }
 
 // Statements per call, counted over a few calls made one at a time.
-async function statementsPer(counter: { statements: number }, times: number, call: (i: number) => Promise<unknown>) {
+// Statements per call, averaged over `times` calls; with --show-sql, prints those of the last one.
+async function statementsPer(counter: ReturnType<typeof countStatements>, times: number, call: (i: number) => Promise<unknown>, label: string) {
   await sleep(50);
   const before = counter.statements;
-  for (let i = 0; i < times; i++) await call(i);
+  for (let i = 0; i < times; i++) {
+    if (args['show-sql'] && i === times - 1) counter.seen = [];
+    await call(i);
+  }
   await sleep(50); // the token's last_used update is sent without waiting for it
+  if (counter.seen) {
+    console.log(`    statements of one call, ${label}:\n${counter.seen.map((t, k) => `      ${k + 1}. ${t.length > 220 ? `${t.slice(0, 220)}…` : t}`).join('\n')}`);
+    counter.seen = undefined;
+  }
   return (counter.statements - before) / times;
 }
 
@@ -601,6 +620,12 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
       fx.images.map((value) => ({ filter: { field: 'image', value } }))),
     createScenario(db, api, fx),
   ];
+  const only = args.only?.split(',').map((x) => x.trim()).filter(Boolean);
+  if (only) {
+    const unknown = only.filter((o) => !scenarios.some((s) => s.name.startsWith(o)));
+    if (unknown.length) throw new Error(`--only: no scenario starts with ${unknown.map((o) => `'${o}'`).join(', ')}; there are ${scenarios.map((s) => `'${s.name}'`).join(', ')}`);
+    scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => only.some((o) => s.name.startsWith(o))));
+  }
   const plans = await refIndexPlans(db);
   const unindexed = plans.filter((p) => !p.indexed || !p.planOk);
   log(`reference filters with the default order: ${plans.length - unindexed.length} of ${plans.length} index-backed (index on (field, id) and EXPLAIN)` +
@@ -629,8 +654,8 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
     const rawSamples: Sample[] = [];
     try {
       await s.check();
-      xosStatements = await statementsPer(counter, 5, s.once);
-      rawStatements = await statementsPer(counter, 5, (i) => s.raw(i));
+      xosStatements = await statementsPer(counter, 5, s.once, `${s.name}, XOS`);
+      rawStatements = await statementsPer(counter, 5, (i) => s.raw(i), `${s.name}, raw`);
       if (s.explain) {
         explain = [];
         for (const q of s.explain) {
@@ -682,8 +707,9 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
   clearInterval(rssTimer);
   log(`RSS of the serving process while listing: max ${rss.listMaxMb.toFixed(0)} MB (${rss.beforeListsMb.toFixed(0)} MB before the lists)`);
   // The embedded database is one process's: only PostgreSQL can be served by a second one.
+  const lists = scenarios.filter((s) => !s.unsupported && s.name.startsWith('list'));
   const serveProcess =
-    backend === 'postgres' && !wedged ? await separateServe(env, token, scenarios.filter((s) => !s.unsupported && s.name.startsWith('list'))) : null;
+    backend === 'postgres' && !wedged && lists.length ? await separateServe(env, token, lists) : null;
   await cleanUp(); // server, store, database, data directory
   return {
     serveProcess,
