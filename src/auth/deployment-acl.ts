@@ -12,8 +12,7 @@ export async function checkDeploymentAcl(ctx: ModelContext, callerId: number, ro
   const slice = await ctx.get('Slice', Number(row.slice));
   const caller = await ctx.get('User', callerId);
   if (!deployment || !slice || !caller) return; // reported as a missing reference by the store
-  const sliceSite = await ctx.get('Site', Number(slice.site));
-  const homeSite = await ctx.get('Site', Number(caller.site));
+  const [sliceSite, homeSite] = await ctx.getMany('Site', [Number(slice.site), Number(caller.site)]);
   const names = (s: Row | null) => (s ? [String(s.name), String(s.login_base)] : []);
   const { rules } = parseAcl(String(deployment.access_control ?? ''));
   const email = String(caller.email);

@@ -85,6 +85,8 @@ export type Row = Record<string, unknown>;
 // some values (`except`: leave this id out).
 export interface ModelContext {
   get<M extends ModelName>(model: M, id: number): Promise<Rows[M] | null>;
+  // Several rows of one model in one read, in the order of `ids` (null: no such live row).
+  getMany<M extends ModelName>(model: M, ids: number[]): Promise<(Rows[M] | null)[]>;
   count<M extends ModelName>(model: M, where: Partial<Rows[M]>, except?: number): Promise<number>;
   // The first live row with these values, if any.
   findOne<M extends ModelName>(model: M, where: Partial<Rows[M]>): Promise<Rows[M] | null>;

@@ -234,6 +234,18 @@ export class Store {
         seen?.set(key, row ?? null);
         return row ?? null;
       },
+      getMany: async (name, ids) => {
+        const key = (id: number) => `${name}:${id}`;
+        const wanted = [...new Set(ids.filter((id) => Number.isInteger(id) && !seen?.has(key(id))))];
+        const read = new Map<number, Rows[typeof name]>();
+        if (wanted.length) {
+          const m = modelNamed(name);
+          for (const row of await this.run<Rows[typeof name]>(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ANY(${wanted}::int[]) AND deleted = false`))
+            read.set(Number(row.id), row);
+          for (const id of wanted) seen?.set(key(id), read.get(id) ?? null);
+        }
+        return ids.map((id) => (Number.isInteger(id) ? ((seen?.get(key(id)) ?? read.get(id) ?? null) as Rows[typeof name] | null) : null));
+      },
       count: async (name, where, except) => {
         const m = modelNamed(name);
         const conds = Object.entries(where).map(([f, v]) => (v === null ? sql`${ident(f)} IS NULL` : sql`${ident(f)} = ${v}`));
@@ -386,31 +398,53 @@ export class Store {
   async create(m: ModelDef, input: Row, actor: Actor, o: WriteOptions = {}): Promise<Row> {
     const inputErrors = checkInput(m, 'create', input);
     if (inputErrors.length) throw new ValidationError(inputErrors);
+    // A create that writes nothing but its own row needs no transaction: its checks only read,
+    // and the row, its audit entry and its change notice are one statement, which inserts only
+    // while every row it references is still live. When one went in the meantime, the create
+    // runs again in a transaction, whose checks say what is missing now. Two round trips fewer.
+    if (!m.guard && !o.afterWrite && !includedIn(m.name).length) {
+      const row = await this.insertChecked(this.db, m, input, actor, o, true);
+      if (row) {
+        this.told(m.name);
+        return this.present(m, row);
+      }
+    }
     return this.write(async (tx) => {
-      const seen = new Map<string, Row | null>();
-      const ctx = this.context(tx, seen);
-      let values: Row = {};
-      for (const [f, d] of Object.entries(m.fields)) if (d.default !== undefined && !d.readOnly) values[f] = d.default;
-      Object.assign(values, input);
-      if (m.fields.creator && values.creator == null && actor.id != null) values.creator = actor.id;
-      values = await this.complete(tx, m, values, null, ctx, o, [], seen);
-      const stored = await this.encode(m, values);
-      const cols = Object.keys(stored);
-      // The row, its audit entry and its change notice in one statement: one round trip.
-      const notice = sql`json_build_object('model', ${m.name}::text, 'id', ins.id, 'op', 'create', 'version', ins.version)::text`;
-      const [row] = await this.run(
-        tx,
-        sql`WITH ins AS (INSERT INTO ${ident(m.table)} (${join(cols.map(ident), ', ')}) VALUES (${join(cols.map((c) => sql`${stored[c]}`), ', ')}) RETURNING *),
-              audited AS (INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes)
-                          SELECT ${actor.id}::int, ${actor.email}::text, 'create', ${m.name}::text, ins.id, ${JSON.stringify(redact(m, input))}::jsonb FROM ins),
-              notified AS (SELECT pg_notify(${CHANGES_CHANNEL}::text, ${notice}) FROM ins)
-            SELECT ins.* FROM ins CROSS JOIN (SELECT count(*) FROM notified) n`,
-      );
+      const row = (await this.insertChecked(tx, m, input, actor, o, false))!;
       this.noteWritten(tx, m.name);
       await this.touchWholes(tx, m, [row]);
       await o.afterWrite?.({ accounts: new Accounts(tx, () => this.told('credentials')) }, row, null);
       return this.present(m, row);
     });
+  }
+
+  // Completes, checks and inserts a new row with its audit entry and change notice; with
+  // `whileLive`, only if the rows it references are still live at the insert (null if not).
+  private async insertChecked(q: Queryable, m: ModelDef, input: Row, actor: Actor, o: WriteOptions, whileLive: boolean): Promise<Row | null> {
+    const seen = new Map<string, Row | null>();
+    const ctx = this.context(q, seen);
+    let values: Row = {};
+    for (const [f, d] of Object.entries(m.fields)) if (d.default !== undefined && !d.readOnly) values[f] = d.default;
+    Object.assign(values, input);
+    if (m.fields.creator && values.creator == null && actor.id != null) values.creator = actor.id;
+    values = await this.complete(q, m, values, null, ctx, o, [], seen);
+    const stored = await this.encode(m, values);
+    const cols = Object.keys(stored);
+    const live = whileLive
+      ? Object.entries(m.fields).flatMap(([f, d]) =>
+          d.type === 'ref' && values[f] != null ? [sql`EXISTS (SELECT 1 FROM ${ident(modelNamed(d.ref!).table)} WHERE id = ${values[f]} AND deleted = false)`] : [],
+        )
+      : [];
+    const notice = sql`json_build_object('model', ${m.name}::text, 'id', ins.id, 'op', 'create', 'version', ins.version)::text`;
+    const [row] = await this.run(
+      q,
+      sql`WITH ins AS (INSERT INTO ${ident(m.table)} (${join(cols.map(ident), ', ')}) SELECT ${join(cols.map((c) => sql`${stored[c]}`), ', ')}${live.length ? sql` WHERE ${join(live, ' AND ')}` : raw('')} RETURNING *),
+            audited AS (INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes)
+                        SELECT ${actor.id}::int, ${actor.email}::text, 'create', ${m.name}::text, ins.id, ${JSON.stringify(redact(m, input))}::jsonb FROM ins),
+            notified AS (SELECT pg_notify(${CHANGES_CHANNEL}::text, ${notice}) FROM ins)
+          SELECT ins.* FROM ins CROSS JOIN (SELECT count(*) FROM notified) n`,
+    );
+    return row ?? null;
   }
 
   async update(m: ModelDef, id: number, patch: Row, actor: Actor, o: WriteOptions = {}): Promise<Row> {
@@ -544,7 +578,8 @@ export class Store {
       if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f)))) errors.push({ field: f, message: d.defaultFrom && !before ? `is required: give one, or set ${d.defaultFrom}` : 'is required' });
       if (d.type === 'ref' && v != null && (!before || before[f] !== v)) refs.push({ field: f, target: modelNamed(d.ref!), id: Number(v) });
     }
-    const found = await this.referencedRows(tx, refs, o.visible);
+    const { found, sites } = await this.referencedRows(tx, refs, o.visible);
+    for (const row of sites) seen?.set(`Site:${row.id}`, row);
     for (const [i, r] of refs.entries()) {
       const hit = found.get(i);
       if (!hit?.visible) errors.push({ field: r.field, message: `${r.target.name} ${values[r.field]} does not exist` });
@@ -580,18 +615,24 @@ export class Store {
   }
 
   // The live rows these references name, in one query, and whether the caller may see each
-  // (by index in `refs`; absent: no such live row).
+  // (by index in `refs`; absent: no such live row). Along with them, the live site of each that
+  // belongs to a site: the access rules read those next (whose site a slice is, the caller's).
   private async referencedRows(q: Queryable, refs: { target: ModelDef; id: number }[], visible?: (m: ModelDef) => Frag | undefined) {
     const found = new Map<number, { row: Row; visible: boolean }>();
-    const parts = refs.flatMap((r, i) =>
-      Number.isInteger(r.id)
-        ? [sql`SELECT ${i}::int AS k, to_jsonb(t) AS row, (${visible?.(r.target) ?? raw('true')}) AS visible FROM ${ident(r.target.table)} t WHERE t.id = ${r.id} AND t.deleted = false`]
-        : [],
-    );
-    if (!parts.length) return found;
+    const sites: Row[] = [];
+    const site = modelNamed('Site');
+    const parts = refs.flatMap((r, i) => {
+      if (!Number.isInteger(r.id)) return [];
+      const own = sql`SELECT ${i}::int AS k, to_jsonb(t) AS row, (${visible?.(r.target) ?? raw('true')}) AS visible FROM ${ident(r.target.table)} t WHERE t.id = ${r.id} AND t.deleted = false`;
+      const d = r.target.fields.site;
+      if (d?.type !== 'ref' || d.ref !== site.name) return [own];
+      return [own, sql`SELECT -1 AS k, to_jsonb(s) AS row, true AS visible FROM ${ident(site.table)} s JOIN ${ident(r.target.table)} t ON s.id = t.site WHERE t.id = ${r.id} AND s.deleted = false`];
+    });
+    if (!parts.length) return { found, sites };
     for (const x of await this.run<{ k: number; row: Row; visible: boolean }>(q, join(parts, ' UNION ALL ')))
-      found.set(Number(x.k), { row: fromJson(refs[Number(x.k)].target, x.row), visible: x.visible === true });
-    return found;
+      if (Number(x.k) < 0) sites.push(fromJson(site, x.row));
+      else found.set(Number(x.k), { row: fromJson(refs[Number(x.k)].target, x.row), visible: x.visible === true });
+    return { found, sites };
   }
 
   // A live row of m with this id that the caller may see.

@@ -178,6 +178,41 @@ for (const backend of backends) {
       assert.equal(n.site, sd.site);
     });
 
+    test('a create whose reference goes away after its checks inserts nothing and says what is missing', async () => {
+      const sl = await t.store.create(model('Slice'), { name: 'princeton_gone', site: site.id }, who);
+      const image = await t.store.create(model('Image'), { name: 'gone-image' }, SYSTEM);
+      const [flavor] = (await t.store.list(model('Flavor'))).items;
+      const body = { slice: sl.id, deployment: 1, image: image.id, flavor: flavor.id, name: 'orphan' };
+      let checks = 0;
+      // The slice is deleted by another writer once this create has checked its references.
+      const authorize = async () => {
+        if (++checks === 1) await t.store.delete(model('Slice'), Number(sl.id), who);
+      };
+      await assert.rejects(t.store.create(model('Instance'), body, SYSTEM, { authorize }), (e: ValidationError) => {
+        assert.ok(e instanceof ValidationError, String(e));
+        assert.deepEqual(e.errors, [{ field: 'slice', message: `Slice ${sl.id} does not exist` }]);
+        return true;
+      });
+      assert.equal(checks, 1, 'the second attempt found the slice gone before asking the rules');
+      const rows = await dbOf(t.store).query<{ n: number }>(`SELECT count(*)::int AS n FROM instances WHERE name = 'orphan'`);
+      assert.equal(rows[0].n, 0, 'no instance on the deleted slice');
+      const audit = await dbOf(t.store).query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE model = 'Instance' AND changes->>'name' = 'orphan'`);
+      assert.equal(audit[0].n, 0, 'no audit entry for a create that did not happen');
+      // With the slice still there, the same create goes in.
+      const sl2 = await t.store.create(model('Slice'), { name: 'princeton_kept', site: site.id }, who);
+      const made = await t.store.create(model('Instance'), { ...body, slice: sl2.id }, SYSTEM);
+      assert.equal(made.slice, sl2.id);
+    });
+
+    test('the rules read several rows of a model at once, in the order asked, null where none is live', async () => {
+      const other = await t.store.create(model('Site'), { name: 'Other', login_base: 'other' }, SYSTEM);
+      const ctx = t.store.context();
+      const rows = await ctx.getMany('Site', [Number(other.id), 999999, Number(site.id), Number(other.id)]);
+      assert.deepEqual(rows.map((r) => r?.login_base ?? null), ['other', null, 'princeton', 'other']);
+      await t.store.delete(model('Site'), Number(other.id), SYSTEM);
+      assert.deepEqual(await ctx.getMany('Site', [Number(other.id)]), [null], 'a deleted row is not live');
+    });
+
     test('every write emits a change notice after commit', async () => {
       const got: { model: string; id: number; op: string }[] = [];
       const stop = await dbOf(t.store).listen(CHANGES_CHANNEL, (p) => got.push(JSON.parse(p)));
