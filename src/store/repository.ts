@@ -384,14 +384,14 @@ export class Store {
   // What the API shows of a row: no hashes, no secrets, dates as ISO text.
   present(m: ModelDef, row: Row): Row {
     const out: Row = {};
-    for (const [f, d] of Object.entries(m.fields)) {
-      if (d.hidden || d.type === 'password' || d.type === 'secret') continue;
+    for (const f of shownFields(m)) {
       const v = row[f];
       out[f] = v instanceof Date ? v.toISOString() : v === undefined ? null : v;
     }
     if (m.fields.admin_password) out.has_admin_password = Boolean(row.admin_password);
     return out;
   }
+
 
   // ---- writing -------------------------------------------------------------------------------
 
@@ -707,6 +707,19 @@ export class Store {
 
 // Secrets bound to fields that this patch changes, and that it does not give again: they are
 // cleared in `values`, and their names returned.
+// The fields of m the API shows, worked out once per model: a list page presents 50 rows.
+const shown = new WeakMap<ModelDef, string[]>();
+function shownFields(m: ModelDef): string[] {
+  let fields = shown.get(m);
+  if (!fields) {
+    fields = Object.entries(m.fields)
+      .filter(([, d]) => !d.hidden && d.type !== 'password' && d.type !== 'secret')
+      .map(([f]) => f);
+    shown.set(m, fields);
+  }
+  return fields;
+}
+
 function dropBoundSecrets(m: ModelDef, values: Row, before: Row, patch: Row): string[] {
   const dropped: string[] = [];
   for (const [f, d] of Object.entries(m.fields)) {
