@@ -1,6 +1,7 @@
 // The generic repository: list, get, create, update and soft-delete rows of any model. Every
-// write is one transaction that validates the whole row, checks references and uniqueness, bumps
-// `updated` and `version`, records an audit entry and emits a change notice.
+// write validates the whole row, checks references and uniqueness, bumps `updated` and `version`,
+// records an audit entry and emits a change notice, all or nothing: in one transaction, or, for a
+// create that writes only its own row, in one statement after its checks (see create).
 import { checkInput } from '../model/jsonschema.js';
 import { includedIn, linksTo, model as modelNamed, models, referencesTo } from '../model/registry.js';
 import type { FieldError, ModelContext, ModelDef, Row, Settings } from '../model/types.js';
