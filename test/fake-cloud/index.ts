@@ -214,7 +214,10 @@ export class FakeCloud {
   // ---- HTTP -------------------------------------------------------------------------------------
 
   private async listen() {
-    this.server = http.createServer((req, res) => void this.serve(req, res));
+    // Idle connections stay open longer than any test waits between two calls: a client that
+    // reuses one just as the server closes it sends its request again, which the request log
+    // would count twice (Node closes idle connections after 5 s by default).
+    this.server = http.createServer({ keepAliveTimeout: 120_000 }, (req, res) => void this.serve(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

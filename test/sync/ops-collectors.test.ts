@@ -110,7 +110,8 @@ describe('cluster collectors', () => {
     const logins = east.since(mark, 'POST /identity/v3/auth/tokens').length;
     assert.equal(logins, 0);
     const perPoll = runs.filter((x) => x.controller === w.ids.east).reduce((n, x) => n + x.requests, 0);
-    assert.equal(perPoll, east.since(mark).length, 'the requests counted are those the cloud saw');
+    const seen = east.since(mark);
+    assert.equal(perPoll, seen.length, `the requests counted are those the cloud saw: ${seen.map((x) => `${x.method} ${x.path}`).join(', ')}`);
   });
 
   test('startCollectors polls at once and stops cleanly', async () => {
