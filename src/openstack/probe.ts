@@ -188,13 +188,19 @@ export function openstackProbe(secret: (stored: unknown) => string | null, opts:
   return {
     async collect(controller: Row, which, o) {
       const m = { requests: 0 };
+      // A collection ends all it started: when one of two lists read side by side fails, the
+      // other (and any retry it waits to send) stops, and reaches the cluster no more.
+      const ended = new AbortController();
+      const signal = AbortSignal.any([o.signal, ended.signal]);
       return meter.run(m, async () => {
         try {
           const client = clientFor(controller as unknown as ControllerAccess, { secret, cache }, { ...connect, timeoutMs: o.timeoutMs });
-          const data = await readers[which](client, o.signal);
+          const data = await readers[which](client, signal);
           return { data, requests: m.requests };
         } catch (e) {
           throw new ProbeError(classify(e), m.requests);
+        } finally {
+          ended.abort();
         }
       });
     },

@@ -9,6 +9,7 @@ import { opsWorld, type OpsWorld } from '../helpers/ops.js';
 import { COLLECTORS, type ClusterProbe } from '../../src/ops/cluster-probe.js';
 import { pollClusters, startCollectors } from '../../src/ops/collectors.js';
 import { loadConfig } from '../../src/config/load.js';
+import { model } from '../../src/model/registry.js';
 
 // Resolves when cond() holds, checking on real timers (the tests below mock only setInterval).
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -112,6 +113,24 @@ describe('cluster collectors', () => {
     const perPoll = runs.filter((x) => x.controller === w.ids.east).reduce((n, x) => n + x.requests, 0);
     const seen = east.since(mark);
     assert.equal(perPoll, seen.length, `the requests counted are those the cloud saw: ${seen.map((x) => `${x.method} ${x.path}`).join(', ')}`);
+  });
+
+  test('a collection that fails stops what it started: no retry of a list beside it reaches the cluster later', async () => {
+    const east = w.clouds.get('east')!;
+    const ctl = (await w.s.store.raw(model('Controller'), w.ids.east))!;
+    await w.probe.collect(ctl, 'networks', { signal: new AbortController().signal, timeoutMs: 15_000 }); // a token first
+    // The networks collector reads two lists side by side: one is refused at once, the other is
+    // told to come back later (a retry after half a second or less).
+    east.fail('GET /network/v2.0/networks', { status: 400, times: 1 });
+    east.fail('GET /network/v2.0/networks', { status: 503, times: 1 });
+    try {
+      const mark = east.mark();
+      await assert.rejects(w.probe.collect(ctl, 'networks', { signal: new AbortController().signal, timeoutMs: 15_000 }));
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(east.since(mark).map((x) => `${x.method} ${x.path}`), ['GET /network/v2.0/networks', 'GET /network/v2.0/networks'], 'the two lists, and nothing after');
+    } finally {
+      east.heal();
+    }
   });
 
   test('startCollectors polls at once and stops cleanly', async () => {
