@@ -84,6 +84,8 @@ describe('web UI on a phone', { skip: skipBrowser }, () => {
   test('lists keep the status column next to the name and scroll inside their card', async () => {
     await page.goto(`${s.base}/instances`);
     await page.getByRole('heading', { name: 'Instances', level: 1 }).waitFor();
+    // The heading comes before the rows: wait for the table itself.
+    await page.locator('table thead th').first().waitFor();
     const headers = (await page.locator('table thead th').allTextContents()).map((t) => t.replace(/[^\w ]/g, '').trim());
     assert.equal(headers[headers.indexOf('Name') + 1], 'Status', headers.join(' | '));
     const status = await page.locator('table thead th', { hasText: 'Status' }).boundingBox();

@@ -246,6 +246,8 @@ describe('web UI', { skip: skipBrowser }, () => {
     await page.getByRole('tab', { name: /Admin-Only/ }).click();
     const panel = page.getByRole('tabpanel');
     await panel.getByText('f3c1e2d4a5b6').waitFor();
+    // A name slower than the table's first render arrives in a second render.
+    await panel.getByText('cluster-east').waitFor({ timeout: 5000 });
     assert.match(await panel.innerText(), /cluster-east/);
     for (const plural of ['slices', 'users', 'images']) {
       const id = plural === 'slices' ? ids.slice : plural === 'images' ? ids.image : 1;
