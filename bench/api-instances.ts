@@ -22,6 +22,7 @@ import type { Db, Queryable } from '../src/store/db.js';
 import { combine, runHttp, runRaw, type HttpRequests, type Sample, type Stats, type Window } from './lib/load.js';
 import { dbOf } from '../src/store/inspect.js';
 import { serve } from '../test/helpers/xos-process.js';
+import { watchStatements } from '../test/helpers/statements.js';
 import { models } from '../src/model/registry.js';
 
 type Backend = 'pglite' | 'postgres';
@@ -128,32 +129,14 @@ const fmtX = (n: number) => `${n.toFixed(2)}×`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Counts the SQL statements sent through the store's database handle (a transaction counts BEGIN
-// and COMMIT too), to show how much database work one API call does next to the reference. The
-// bench's own wrapper around the handle: src/ is untouched.
-// Counts the statements sent through the store's database; while `seen` is set, also keeps them.
+// and COMMIT too), to show how much database work one API call does next to the reference; while
+// `seen` is set, also keeps them.
 function countStatements(db: Db) {
   const c: { statements: number; seen?: string[] } = { statements: 0 };
-  const query = db.query.bind(db);
-  const transaction = db.transaction.bind(db);
-  const note = (text: string) => {
+  watchStatements(db, (text) => {
     c.statements++;
     c.seen?.push(text.replace(/\s+/g, ' '));
-  };
-  db.query = ((text: string, params?: unknown[]) => {
-    note(text);
-    return query(text, params);
-  }) as Db['query'];
-  db.transaction = ((fn: (tx: Queryable) => Promise<unknown>) =>
-    transaction((tx) => {
-      note('BEGIN');
-      const out = fn({
-        query: ((text: string, params?: unknown[]) => {
-          note(text);
-          return tx.query(text, params);
-        }) as Queryable['query'],
-      });
-      return out.finally(() => note('COMMIT or ROLLBACK'));
-    })) as Db['transaction'];
+  });
   return c;
 }
 

@@ -11,12 +11,18 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { redactUrl } from '../config/redact-url.js';
 import { lockDataDir } from './lock.js';
+import { isStalePlan, PreparedNames } from './prepared.js';
 import { privateUmask, tightenDir, tightenTree } from './private-files.js';
 
 export type SqlRow = Record<string, unknown>;
 
+export interface QueryOptions {
+  // The statement's best plan does not depend on its values (see prepared.ts).
+  reusePlan?: boolean;
+}
+
 export interface Queryable {
-  query<T = SqlRow>(text: string, params?: unknown[]): Promise<T[]>;
+  query<T = SqlRow>(text: string, params?: unknown[], o?: QueryOptions): Promise<T[]>;
 }
 
 export interface Db extends Queryable {
@@ -117,15 +123,29 @@ async function openPostgres(url: string): Promise<Db> {
     client.release();
   }
   const listeners = new Set<() => Promise<void>>(); // how to stop each LISTEN
+  const prepared = new PreparedNames();
+  const run = async (runner: pg.Pool | pg.PoolClient, text: string, params?: unknown[], o?: QueryOptions, inTransaction = false) => {
+    const name = o?.reusePlan ? prepared.for(text) : undefined;
+    if (!name) return (await runner.query(text, params)).rows;
+    try {
+      return (await runner.query({ name, text, values: params })).rows;
+    } catch (e) {
+      if (!isStalePlan(e)) throw e;
+      prepared.forget(text);
+      // Inside a transaction the error has ended it: the caller's write fails once.
+      if (inTransaction) throw e;
+      return (await runner.query(text, params)).rows;
+    }
+  };
   return {
     kind: 'postgres',
     where: redactUrl(url),
-    query: async (text, params) => (await pool.query(text, params)).rows,
+    query: (text, params, o) => run(pool, text, params, o) as never,
     transaction: async (fn) => {
       const c = await pool.connect();
       try {
         await c.query('BEGIN');
-        const out = await fn({ query: async (text, params) => (await c.query(text, params)).rows as never });
+        const out = await fn({ query: (text, params, o) => run(c, text, params, o, true) as never });
         await c.query('COMMIT');
         return out;
       } catch (e) {

@@ -9,7 +9,7 @@ import type { Rows } from '../model/rows.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { NUL_MESSAGE } from '../model/nul.js';
 import { CHANGES_CHANNEL, openDb, type Db, type OpenOptions, type Queryable } from './db.js';
-import { compile, equalities, ident, join, raw, sql, type Frag } from './sql.js';
+import { compile, equalities, ident, join, raw, samePlan, sql, type Frag } from './sql.js';
 import type { SecretBox } from './secrets.js';
 import { parseFilterValue } from './filter-value.js';
 import { SyncState } from './sync-state.js';
@@ -84,6 +84,7 @@ export interface StoreOptions {
 }
 
 const T = raw('t');
+const REUSE_PLAN = { reusePlan: true } as const;
 
 // The only holder of the database handle: every read and write of XOS goes through a Store (or
 // one of its parts below, which share its bookkeeping of versions, audit and change notices).
@@ -216,7 +217,7 @@ export class Store {
   private async run<R = Row>(q: Queryable, f: Frag): Promise<R[]> {
     const { text, values } = compile(f);
     try {
-      return await q.query<R>(text, values);
+      return await q.query<R>(text, values, f.reusePlan ? REUSE_PLAN : undefined);
     } catch (e) {
       throw translateDbError(e);
     }
@@ -231,7 +232,7 @@ export class Store {
         const key = `${name}:${id}`;
         if (seen?.has(key)) return seen.get(key) as Rows[typeof name] | null;
         const m = modelNamed(name);
-        const [row] = await this.run<Rows[typeof name]>(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ${id} AND deleted = false`);
+        const [row] = await this.run<Rows[typeof name]>(q, samePlan(sql`SELECT * FROM ${ident(m.table)} WHERE id = ${id} AND deleted = false`));
         seen?.set(key, row ?? null);
         return row ?? null;
       },
@@ -241,7 +242,7 @@ export class Store {
         const read = new Map<number, Rows[typeof name]>();
         if (wanted.length) {
           const m = modelNamed(name);
-          for (const row of await this.run<Rows[typeof name]>(q, sql`SELECT * FROM ${ident(m.table)} WHERE id = ANY(${wanted}::int[]) AND deleted = false`))
+          for (const row of await this.run<Rows[typeof name]>(q, samePlan(sql`SELECT * FROM ${ident(m.table)} WHERE id = ANY(${wanted}::int[]) AND deleted = false`)))
             read.set(Number(row.id), row);
           for (const id of wanted) seen?.set(key(id), read.get(id) ?? null);
         }
@@ -324,9 +325,10 @@ export class Store {
 
   private async fetch(q: Queryable, m: ModelDef, id: number, scope?: Frag, o: { includeDeleted?: boolean; lock?: boolean } = {}) {
     const live = o.includeDeleted ? raw('true') : raw('t.deleted = false');
+    // By id: the primary key finds the row whatever the scope says.
     const [row] = await this.run(
       q,
-      sql`SELECT t.* FROM ${ident(m.table)} t WHERE t.id = ${id} AND ${live} AND ${scope ?? raw('true')}${raw(o.lock ? ' FOR UPDATE' : '')}`,
+      samePlan(sql`SELECT t.* FROM ${ident(m.table)} t WHERE t.id = ${id} AND ${live} AND ${scope ?? raw('true')}${raw(o.lock ? ' FOR UPDATE' : '')}`),
     );
     return row ?? null;
   }
@@ -439,11 +441,11 @@ export class Store {
     const notice = sql`json_build_object('model', ${m.name}::text, 'id', ins.id, 'op', 'create', 'version', ins.version)::text`;
     const [row] = await this.run(
       q,
-      sql`WITH ins AS (INSERT INTO ${ident(m.table)} (${join(cols.map(ident), ', ')}) SELECT ${join(cols.map((c) => sql`${stored[c]}`), ', ')}${live.length ? sql` WHERE ${join(live, ' AND ')}` : raw('')} RETURNING *),
+      samePlan(sql`WITH ins AS (INSERT INTO ${ident(m.table)} (${join(cols.map(ident), ', ')}) SELECT ${join(cols.map((c) => sql`${stored[c]}`), ', ')}${live.length ? sql` WHERE ${join(live, ' AND ')}` : raw('')} RETURNING *),
             audited AS (INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes)
                         SELECT ${actor.id}::int, ${actor.email}::text, 'create', ${m.name}::text, ins.id, ${JSON.stringify(redact(m, input))}::jsonb FROM ins),
             notified AS (SELECT pg_notify(${CHANGES_CHANNEL}::text, ${notice}) FROM ins)
-          SELECT ins.* FROM ins CROSS JOIN (SELECT count(*) FROM notified) n`,
+          SELECT ins.* FROM ins CROSS JOIN (SELECT count(*) FROM notified) n`),
     );
     return row ?? null;
   }
@@ -471,7 +473,7 @@ export class Store {
       if (m.synced) sets.push(sql`next_retry = NULL`, sql`retry_count = 0`);
       const [row] = await this.run(
         tx,
-        sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, updated = now(), version = version + 1 WHERE id = ${id} RETURNING *`,
+        samePlan(sql`UPDATE ${ident(m.table)} SET ${join(sets, ', ')}, updated = now(), version = version + 1 WHERE id = ${id} RETURNING *`),
       );
       const diff: Row = {};
       for (const f of Object.keys(changed)) diff[f] = [before[f], row[f]];
@@ -630,7 +632,7 @@ export class Store {
       return [own, sql`SELECT -1 AS k, to_jsonb(s) AS row, true AS visible FROM ${ident(site.table)} s JOIN ${ident(r.target.table)} t ON s.id = t.site WHERE t.id = ${r.id} AND s.deleted = false`];
     });
     if (!parts.length) return { found, sites };
-    for (const x of await this.run<{ k: number; row: Row; visible: boolean }>(q, join(parts, ' UNION ALL ')))
+    for (const x of await this.run<{ k: number; row: Row; visible: boolean }>(q, samePlan(join(parts, ' UNION ALL '))))
       if (Number(x.k) < 0) sites.push(fromJson(site, x.row));
       else found.set(Number(x.k), { row: fromJson(refs[Number(x.k)].target, x.row), visible: x.visible === true });
     return { found, sites };
@@ -680,13 +682,13 @@ export class Store {
   private async audit(tx: Queryable, actor: Actor, action: string, m: ModelDef, id: number | null, changes: unknown) {
     await this.run(
       tx,
-      sql`INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes) VALUES (${actor.id}, ${actor.email}, ${action}, ${m.name}, ${id}, ${changes === null ? null : JSON.stringify(changes)})`,
+      samePlan(sql`INSERT INTO audit_log (user_id, user_email, action, model, object_id, changes) VALUES (${actor.id}, ${actor.email}, ${action}, ${m.name}, ${id}, ${changes === null ? null : JSON.stringify(changes)})`),
     );
   }
 
   private async notify(tx: Queryable, n: ChangeNotice) {
     this.noteWritten(tx, n.model);
-    await this.run(tx, sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(n)})`);
+    await this.run(tx, samePlan(sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(n)})`));
   }
 
   private noteWritten(tx: Queryable, model: string) {

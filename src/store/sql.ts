@@ -5,6 +5,7 @@ const MARK = '\u0001';
 export interface Frag {
   text: string;
   values: unknown[];
+  reusePlan?: boolean; // only on a whole statement: see samePlan
 }
 
 export function sql(strings: TemplateStringsArray, ...vals: unknown[]): Frag {
@@ -36,6 +37,10 @@ export function join(frags: Frag[], sep: string): Frag {
     { text: '', values: [] },
   );
 }
+
+// A whole statement whose best plan is the same whatever its values (rows by id, an insert): on
+// PostgreSQL it is prepared once per connection and its plan kept (src/store/prepared.ts).
+export const samePlan = (f: Frag): Frag => ({ ...f, reusePlan: true });
 
 export function compile(f: Frag): { text: string; values: unknown[] } {
   let n = 0;

@@ -1,33 +1,20 @@
 // How many SQL statements one create costs, counted on the store's database handle: who the caller
 // is comes from a short-lived cache, the references (with the sites the access rules read) are
 // checked in one query, and the row, its audit entry and its change notice are written in one
-// statement, without a transaction around the two.
+// statement, without a transaction around the two; PostgreSQL keeps the plans of both.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN, basic, startTestServer, type TestServer } from '../helpers/xos.js';
 import { buildWorld, PW } from '../security/world.js';
 import { dbOf } from '../../src/store/inspect.js';
-import type { Db, Queryable } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
+import { watchStatements } from '../helpers/statements.js';
 
 // Every statement sent through the handle, a transaction's BEGIN and COMMIT included.
+// Those PostgreSQL may keep the plan of are marked "(same plan)".
 function countStatements(db: Db) {
   const seen: string[] = [];
-  const query = db.query.bind(db);
-  const transaction = db.transaction.bind(db);
-  db.query = ((text: string, params?: unknown[]) => {
-    seen.push(text);
-    return query(text, params);
-  }) as Db['query'];
-  db.transaction = ((fn: (tx: Queryable) => Promise<unknown>) =>
-    transaction((tx) => {
-      seen.push('BEGIN');
-      return fn({
-        query: ((text: string, params?: unknown[]) => {
-          seen.push(text);
-          return tx.query(text, params);
-        }) as Queryable['query'],
-      }).finally(() => seen.push('COMMIT'));
-    })) as Db['transaction'];
+  watchStatements(db, (text, o) => seen.push(o?.reusePlan ? `${text} (same plan)` : text));
   return seen;
 }
 
@@ -73,6 +60,8 @@ describe('create round trips', () => {
       assert.equal(statements.length, 2, `${statements.length} statements:\n${statements.join('\n')}`);
       assert.match(statements[0], /^SELECT .* FROM "slices" t WHERE/, 'first the references');
       assert.match(statements[1], /^WITH ins AS \(INSERT INTO "instances"/, 'then the row, its audit entry and its notice');
+      // Both look rows up by id or insert one: their plans are kept, not made on every call.
+      for (const st of statements) assert.match(st, /\(same plan\)$/);
       // What the fewer statements still do: the audit entry and the change notice.
       const [audit] = await dbOf(s.store).query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE model = 'Instance' AND object_id = $1 AND action = 'create'`, [row.id]);
       assert.equal(audit.n, 1);
