@@ -4,7 +4,7 @@
 // create that writes only its own row, in one statement after its checks (see create).
 import { checkInput } from '../model/jsonschema.js';
 import { includedIn, linksTo, model as modelNamed, models, referencesTo } from '../model/registry.js';
-import type { FieldError, ModelContext, ModelDef, Row, Settings } from '../model/types.js';
+import type { FieldDef, FieldError, ModelContext, ModelDef, Row, Settings } from '../model/types.js';
 import type { Rows } from '../model/rows.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../model/errors.js';
 import { NUL_MESSAGE } from '../model/nul.js';
@@ -387,7 +387,7 @@ export class Store {
   // What the API shows of a row: no hashes, no secrets, dates as ISO text.
   present(m: ModelDef, row: Row): Row {
     const out: Row = {};
-    for (const f of shownFields(m)) {
+    for (const f of shapeOf(m).shown) {
       const v = row[f];
       out[f] = v instanceof Date ? v.toISOString() : v === undefined ? null : v;
     }
@@ -427,14 +427,14 @@ export class Store {
     const seen = new Map<string, Row | null>();
     const ctx = this.context(q, seen);
     let values: Row = {};
-    for (const [f, d] of Object.entries(m.fields)) if (d.default !== undefined && !d.readOnly) values[f] = d.default;
+    for (const [f, v] of shapeOf(m).defaults) values[f] = v;
     Object.assign(values, input);
     if (m.fields.creator && values.creator == null && actor.id != null) values.creator = actor.id;
     values = await this.complete(q, m, values, null, ctx, o, [], seen);
     const stored = await this.encode(m, values);
     const cols = Object.keys(stored);
     const live = whileLive
-      ? Object.entries(m.fields).flatMap(([f, d]) =>
+      ? shapeOf(m).fields.flatMap(([f, d]) =>
           d.type === 'ref' && values[f] != null ? [sql`EXISTS (SELECT 1 FROM ${ident(modelNamed(d.ref!).table)} WHERE id = ${values[f]} AND deleted = false)`] : [],
         )
       : [];
@@ -576,7 +576,7 @@ export class Store {
     if (m.derive) Object.assign(values, await m.derive(values, ctx));
     const errors: FieldError[] = [];
     const refs: { field: string; target: ModelDef; id: number }[] = [];
-    for (const [f, d] of Object.entries(m.fields)) {
+    for (const [f, d] of shapeOf(m).fields) {
       const v = values[f];
       if (d.required && (v === null || v === undefined) && !(d.type === 'secret' && (before?.[f] || cleared.includes(f)))) errors.push({ field: f, message: d.defaultFrom && !before ? `is required: give one, or set ${d.defaultFrom}` : 'is required' });
       if (d.type === 'ref' && v != null && (!before || before[f] !== v)) refs.push({ field: f, target: modelNamed(d.ref!), id: Number(v) });
@@ -598,11 +598,7 @@ export class Store {
       if (ruleErrors.length) throw new ValidationError(ruleErrors);
     }
     const conflicts: FieldError[] = [];
-    const groups = [
-      ...Object.entries(m.fields).filter(([, d]) => d.unique).map(([f]) => [f]),
-      ...(m.uniqueTogether ?? []).map((g) => [...g]),
-    ];
-    for (const g of groups) {
+    for (const g of shapeOf(m).uniqueGroups) {
       if (before && g.every((f) => sameValue(m, f, before[f], values[f]))) continue;
       if (g.some((f) => values[f] === null || values[f] === undefined)) continue;
       const conds = g.map((f) => (m.fields[f].type === 'email' ? sql`lower(${ident(f)}) = lower(${values[f]})` : sql`${ident(f)} = ${values[f]}`));
@@ -708,21 +704,34 @@ export class Store {
   }
 }
 
-// Secrets bound to fields that this patch changes, and that it does not give again: they are
-// cleared in `values`, and their names returned.
-// The fields of m the API shows, worked out once per model: a list page presents 50 rows.
-const shown = new WeakMap<ModelDef, string[]>();
-function shownFields(m: ModelDef): string[] {
-  let fields = shown.get(m);
-  if (!fields) {
-    fields = Object.entries(m.fields)
-      .filter(([, d]) => !d.hidden && d.type !== 'password' && d.type !== 'secret')
-      .map(([f]) => f);
-    shown.set(m, fields);
+// What the store reads of a model's field table on every row and every write, worked out once
+// per model: a list page presents 50 rows of ~40 fields, and a create walks the table five times.
+interface Shape {
+  fields: [string, FieldDef][];
+  shown: string[]; // what the API shows: no hashes, no secrets
+  datetimes: string[];
+  defaults: [string, unknown][]; // what a create starts from
+  uniqueGroups: string[][];
+}
+const shapes = new WeakMap<ModelDef, Shape>();
+function shapeOf(m: ModelDef): Shape {
+  let shape = shapes.get(m);
+  if (!shape) {
+    const fields = Object.entries(m.fields);
+    shape = {
+      fields,
+      shown: fields.filter(([, d]) => !d.hidden && d.type !== 'password' && d.type !== 'secret').map(([f]) => f),
+      datetimes: fields.filter(([, d]) => d.type === 'datetime').map(([f]) => f),
+      defaults: fields.filter(([, d]) => d.default !== undefined && !d.readOnly).map(([f, d]) => [f, d.default]),
+      uniqueGroups: [...fields.filter(([, d]) => d.unique).map(([f]) => [f]), ...(m.uniqueTogether ?? []).map((g) => [...g])],
+    };
+    shapes.set(m, shape);
   }
-  return fields;
+  return shape;
 }
 
+// Secrets bound to fields that this patch changes, and that it does not give again: they are
+// cleared in `values`, and their names returned.
 function dropBoundSecrets(m: ModelDef, values: Row, before: Row, patch: Row): string[] {
   const dropped: string[] = [];
   for (const [f, d] of Object.entries(m.fields)) {
@@ -756,11 +765,11 @@ function sameValue(m: ModelDef, f: string, a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-// A row read as JSON (to_jsonb), in the types the driver gives for a row read as columns.
+// A row read as JSON (to_jsonb), in the types the driver gives for a row read as columns. The
+// row is the driver's freshly parsed object, changed in place.
 function fromJson(m: ModelDef, row: Row): Row {
-  const out: Row = { ...row };
-  for (const [f, d] of Object.entries(m.fields)) if (d.type === 'datetime' && typeof out[f] === 'string') out[f] = new Date(out[f] as string);
-  return out;
+  for (const f of shapeOf(m).datetimes) if (typeof row[f] === 'string') row[f] = new Date(row[f] as string);
+  return row;
 }
 
 
