@@ -12,6 +12,7 @@ import { CHANGES_CHANNEL, openDb, type Db, type OpenOptions, type Queryable } fr
 import { compile, equalities, ident, join, raw, samePlan, sql, type Frag } from './sql.js';
 import type { SecretBox } from './secrets.js';
 import { parseFilterValue } from './filter-value.js';
+import { ReferenceCache } from './reference-cache.js';
 import { SyncState } from './sync-state.js';
 import { Addresses } from './addresses.js';
 import { Accounts } from './accounts.js';
@@ -85,6 +86,13 @@ export interface StoreOptions {
 
 const T = raw('t');
 const REUSE_PLAN = { reusePlan: true } as const;
+const tableOf = new Map(models.map((m) => [m.name, m.table]));
+
+// The rows a write references (by index in its list of references), and their sites.
+interface Referenced {
+  found: ReadonlyMap<number, { row: Row; visible: boolean }>;
+  sites: readonly Row[];
+}
 
 // The only holder of the database handle: every read and write of XOS goes through a Store (or
 // one of its parts below, which share its bookkeeping of versions, audit and change notices).
@@ -112,6 +120,7 @@ export class Store {
   // ---- this process's writes -----------------------------------------------------------------
 
   private readonly localListeners = new Set<(what: string) => void>();
+  private readonly references = new ReferenceCache<Referenced>(new Set(models.map((m) => m.table)));
   private readonly writtenIn = new WeakMap<Queryable, Set<string>>();
 
   // Told, in this process, the model of every row written (as soon as it is written, and again
@@ -123,6 +132,8 @@ export class Store {
   }
 
   private told(what: string) {
+    const table = tableOf.get(what);
+    if (table) this.references.changed(table);
     for (const l of this.localListeners) l(what);
   }
 
@@ -616,9 +627,9 @@ export class Store {
   // The live rows these references name, in one query, and whether the caller may see each
   // (by index in `refs`; absent: no such live row). Along with them, the live site of each that
   // belongs to a site: the access rules read those next (whose site a slice is, the caller's).
-  private async referencedRows(q: Queryable, refs: { target: ModelDef; id: number }[], visible?: (m: ModelDef) => Frag | undefined) {
-    const found = new Map<number, { row: Row; visible: boolean }>();
-    const sites: Row[] = [];
+  // Outside a transaction the answer may come from the last second's (see reference-cache.ts);
+  // its rows are frozen, being shared.
+  private async referencedRows(q: Queryable, refs: { target: ModelDef; id: number }[], visible?: (m: ModelDef) => Frag | undefined): Promise<Referenced> {
     const site = modelNamed('Site');
     const parts = refs.flatMap((r, i) => {
       if (!Number.isInteger(r.id)) return [];
@@ -627,11 +638,25 @@ export class Store {
       if (d?.type !== 'ref' || d.ref !== site.name) return [own];
       return [own, sql`SELECT -1 AS k, to_jsonb(s) AS row, true AS visible FROM ${ident(site.table)} s JOIN ${ident(r.target.table)} t ON s.id = t.site WHERE t.id = ${r.id} AND s.deleted = false`];
     });
-    if (!parts.length) return { found, sites };
-    for (const x of await this.run<{ k: number; row: Row; visible: boolean }>(q, samePlan(join(parts, ' UNION ALL '))))
-      if (Number(x.k) < 0) sites.push(fromJson(site, x.row));
-      else found.set(Number(x.k), { row: fromJson(refs[Number(x.k)].target, x.row), visible: x.visible === true });
-    return { found, sites };
+    if (!parts.length) return { found: new Map(), sites: [] };
+    const query = samePlan(join(parts, ' UNION ALL '));
+    const read = async (): Promise<Referenced> => {
+      const found = new Map<number, { row: Row; visible: boolean }>();
+      const sites: Row[] = [];
+      for (const x of await this.run<{ k: number; row: Row; visible: boolean }>(q, query))
+        if (Number(x.k) < 0) sites.push(Object.freeze(fromJson(site, x.row)));
+        else found.set(Number(x.k), { row: Object.freeze(fromJson(refs[Number(x.k)].target, x.row)), visible: x.visible === true });
+      return { found, sites };
+    };
+    if (q !== this.db) return read();
+    const { text, values } = compile(query);
+    const key = ReferenceCache.key(text, values);
+    const known = this.references.get(key);
+    if (known) return known;
+    const begun = this.references.begin();
+    const answer = await read();
+    this.references.set(key, answer, begun);
+    return answer;
   }
 
   // A live row of m with this id that the caller may see.
