@@ -426,6 +426,29 @@ function createScenario(db: Db, api: Api, fx: Fixture): Scenario {
   };
 }
 
+// The least an API call costs on this machine: a health check, one trivial statement, no caller
+// to look up. Its rate next to the raw INSERT's bounds what any write through HTTP can reach here,
+// where the clients, the server and the database share the same cores.
+function healthScenario(db: Db, api: Api): Scenario {
+  return {
+    name: 'health (floor)',
+    what: 'GET /api/health (no authentication needed; the server runs SELECT 1)',
+    http: { method: 'GET', paths: ['/api/health'] },
+    expectStatus: 200,
+    rawWhat: 'SELECT 1',
+    raw: async () => {
+      await db.query('SELECT 1');
+    },
+    check: async () => {
+      const body = await api.call('GET', '/api/health');
+      if (body.status !== 'ok') throw new Error(`health (floor): the server says ${JSON.stringify(body)}`);
+    },
+    once: async () => {
+      await api.call('GET', '/api/health');
+    },
+  };
+}
+
 // ---- one backend ------------------------------------------------------------------------------
 
 interface RunResult {
@@ -602,6 +625,7 @@ async function benchBackend(backend: Backend): Promise<BackendResult> {
     listScenario(db, api, 'list image, first page', `GET ?image=<one of ${fx.images.length}>&limit=50&sort=-id (with total, ~${fmtInt(INSTANCES / fx.images.length)} rows each)`,
       fx.images.map((value) => ({ filter: { field: 'image', value } }))),
     createScenario(db, api, fx),
+    healthScenario(db, api),
   ];
   const only = args.only?.split(',').map((x) => x.trim()).filter(Boolean);
   if (only) {
