@@ -103,11 +103,7 @@ function cliBundle(out) {
   const routeDynamicImports = () => {
     const file = path.join(outdir, 'main.cjs');
     const routed = new Set();
-    const code = fs
-      .readFileSync(file, 'utf8')
-      .replace(/\bimport\((["'])([^"']+)\1/g, (_, q, specifier) => (routed.add(specifier), `__lazy(${q}${specifier}${q}`))
-      // Built-in modules few commands use are loaded when first used (a name of require's length).
-      .replace(/\brequire\("(node:child_process)"\)/g, 'lazyReq("$1")');
+    const code = fs.readFileSync(file, 'utf8').replace(/\bimport\((["'])([^"']+)\1/g, (_, q, specifier) => (routed.add(specifier), `__lazy(${q}${specifier}${q}`));
     const same = routed.size === dynamicImports.size && [...routed].every((x) => dynamicImports.has(x));
     if (!same) throw new Error(`the CLI bundle imports ${[...routed].join(', ')} where esbuild resolved the dynamic imports ${[...dynamicImports].join(', ')}`);
     fs.writeFileSync(file, code);
@@ -126,9 +122,6 @@ function cliBundle(out) {
       js: [
         "const __bundleFileUrl = require('node:url').pathToFileURL(__filename).href;",
         "const __lazy = typeof __import === 'function' ? __import : (specifier) => import(specifier);",
-        // child_process (commander's executable subcommands, \`xos start\`) costs every command a few
-        // milliseconds to load; its functions are only ever called, so a proxy can stand in for it.
-        'const lazyReq = (id) => { let m; return new Proxy({}, { get: (_, k) => (m ??= require(id))[k] }); };',
       ].join('\n'),
     },
     sourcemap: 'linked',
