@@ -56,11 +56,19 @@ describe('create round trips', () => {
   for (const who of ['administrator', 'slice admin'] as const)
     test(`a create by a ${who}: 2 statements once the caller is known, 1 while its references are`, async () => {
       const authorization = who === 'administrator' ? adminAuth : memberAuth;
-      await create(authorization, `${who}-warm`); // looks the caller and the references up
-      await new Promise((r) => setTimeout(r, 20)); // the token's last_used update is not awaited
-      seen.length = 0;
-      const row = await create(authorization, `${who}-counted`);
-      const statements = [...seen];
+      // Both caches keep an answer for a second: on a machine too busy to make the two calls well
+      // within it, try again.
+      let statements: string[] = [];
+      let row: Record<string, unknown> = {};
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const t0 = Date.now();
+        await create(authorization, `${who}-warm-${attempt}`); // looks the caller and the references up
+        await new Promise((r) => setTimeout(r, 20)); // the token's last_used update is not awaited
+        seen.length = 0;
+        row = await create(authorization, `${who}-counted-${attempt}`);
+        statements = [...seen];
+        if (Date.now() - t0 < REFERENCE_TTL_MS / 2) break;
+      }
       assert.equal(statements.length, 1, `${statements.length} statements:\n${statements.join('\n')}`);
       assert.match(statements[0], /^WITH ins AS \(INSERT INTO "instances"/, 'the row, its audit entry and its notice');
       assert.match(statements[0], /\(same plan\)$/, 'an insert keeps its plan');
