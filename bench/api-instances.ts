@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config/load.js';
 import { ensureFirstAdmin, openStore } from '../src/api/runtime.js';
 import { buildServer } from '../src/api/server.js';
 import type { Store } from '../src/store/repository.js';
-import type { Db, Queryable } from '../src/store/db.js';
+import type { Db } from '../src/store/db.js';
 import { combine, runHttp, runRaw, type HttpRequests, type Sample, type Stats, type Window } from './lib/load.js';
 import { dbOf } from '../src/store/inspect.js';
 import { serve } from '../test/helpers/xos-process.js';

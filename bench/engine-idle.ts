@@ -12,7 +12,8 @@ import { Engine } from '../src/sync/engine.js';
 import { models } from '../src/model/registry.js';
 import type { Outcome, Reconciler } from '../src/sync/types.js';
 import { dbOf } from '../src/store/inspect.js';
-import type { Db, Queryable } from '../src/store/db.js';
+import type { Db } from '../src/store/db.js';
+import { watchStatements } from '../test/helpers/statements.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,18 +33,10 @@ const PG_ADMIN_URL = args['pg-url'] ?? process.env.XOS_BENCH_PG_URL ?? process.e
 // Statements sent through the store's handle (a transaction's BEGIN and COMMIT included).
 function countStatements(db: Db) {
   const c = { n: 0, claims: 0 };
-  const query = db.query.bind(db);
-  const transaction = db.transaction.bind(db);
-  const seen = (text: string) => {
+  watchStatements(db, (text) => {
     c.n++;
     if (/^\s*WITH c AS \(/.test(text)) c.claims++;
-  };
-  db.query = ((text: string, params?: unknown[]) => (seen(text), query(text, params))) as Db['query'];
-  db.transaction = ((fn: (tx: Queryable) => Promise<unknown>) =>
-    transaction((tx) => {
-      c.n += 2;
-      return fn({ query: ((text: string, params?: unknown[]) => (seen(text), tx.query(text, params))) as Queryable['query'] });
-    })) as Db['transaction'];
+  });
   return c;
 }
 

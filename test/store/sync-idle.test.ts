@@ -12,7 +12,8 @@ import type { Outcome, Reconciler } from '../../src/sync/types.js';
 import type { Row } from '../../src/model/types.js';
 import type { Rows } from '../../src/model/rows.js';
 import { dbOf } from '../../src/store/inspect.js';
-import type { Db, Queryable } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
+import { watchStatements } from '../helpers/statements.js';
 
 const until = async (cond: () => Promise<boolean> | boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -22,20 +23,12 @@ const until = async (cond: () => Promise<boolean> | boolean, ms = 5000) => {
   }
 };
 
-// Counts every statement sent through the store's handle while `on` is true.
+// Counts every statement sent through the store's handle (BEGIN and COMMIT too) while `on` is true.
 function counter(db: Db) {
   const c = { on: false, n: 0 };
-  const query = db.query.bind(db);
-  const transaction = db.transaction.bind(db);
-  db.query = ((text: string, params?: unknown[]) => {
+  watchStatements(db, () => {
     if (c.on) c.n++;
-    return query(text, params);
-  }) as Db['query'];
-  db.transaction = ((fn: (tx: Queryable) => Promise<unknown>) =>
-    transaction((tx) => {
-      if (c.on) c.n += 2;
-      return fn({ query: ((text: string, params?: unknown[]) => (c.on && c.n++, tx.query(text, params))) as Queryable['query'] });
-    })) as Db['transaction'];
+  });
   return c;
 }
 
