@@ -120,7 +120,7 @@ export class Store {
   // ---- this process's writes -----------------------------------------------------------------
 
   private readonly localListeners = new Set<(what: string) => void>();
-  private readonly references = new ReferenceCache<Referenced>(new Set(models.map((m) => m.table)));
+  private readonly references = new ReferenceCache<Referenced>(new Set(tableOf.values()));
   private readonly writtenIn = new WeakMap<Queryable, Set<string>>();
 
   // Told, in this process, the model of every row written (as soon as it is written, and again
