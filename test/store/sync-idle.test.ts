@@ -25,9 +25,11 @@ const until = async (cond: () => Promise<boolean> | boolean, ms = 5000) => {
 
 // Counts every statement sent through the store's handle (BEGIN and COMMIT too) while `on` is true.
 function counter(db: Db) {
-  const c = { on: false, n: 0 };
-  watchStatements(db, () => {
-    if (c.on) c.n++;
+  const c = { on: false, n: 0, seen: [] as string[] };
+  watchStatements(db, (text) => {
+    if (!c.on) return;
+    c.n++;
+    c.seen.push(text.replace(/\s+/g, ' ').slice(0, 100));
   });
   return c;
 }
@@ -37,7 +39,7 @@ const done = async (): Promise<Outcome> => ({ kind: 'done' });
 for (const backend of backends) {
   describe(`sync engine at rest on ${backend}`, () => {
     let t: TestStore;
-    let count: { on: boolean; n: number };
+    let count: ReturnType<typeof counter>;
     before(async () => {
       t = await openTestStore(backend);
       count = counter(dbOf(t.store));
@@ -54,10 +56,11 @@ for (const backend of backends) {
         await until(async () => (await engine.scan()) === 0);
         await engine.idle();
         count.n = 0;
+        count.seen = [];
         count.on = true;
         await new Promise((r) => setTimeout(r, 3200));
         count.on = false;
-        assert.ok(count.n <= 4, `${count.n} statements in 3.2 idle seconds over ${synced.length} synced models`);
+        assert.ok(count.n <= 4, `${count.n} statements in 3.2 idle seconds over ${synced.length} synced models:\n${count.seen.join('\n')}`);
         assert.ok(count.n >= 2, 'the engine still looks every second');
       } finally {
         await engine.stop();
