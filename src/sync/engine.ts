@@ -74,8 +74,9 @@ export class Engine {
   private readonly held = new Map<ModelDef, Set<number>>(); // leased rows, renewed while held
   private resyncTimer: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
-  private scanning = false;
-  private rescan = false;
+  private scanning: Promise<number> | null = null; // the look under way
+  private rescan = false; // something changed during the look: look once more
+  private joined = false; // a caller of scan() waits on the look under way: look once more even when stopped
   private stopped = true;
   private idleWaiters: (() => void)[] = [];
   private noticed = new Set<string>(); // models named in change notices since the last look
@@ -181,13 +182,23 @@ export class Engine {
   }
 
   // One look for pending rows: which models have any (one query), then a claim for each of
-  // those, the models just named in change notices first, then in dependency order.
-  async scan(): Promise<number> {
-    this.scanning = true;
+  // those, the models just named in change notices first, then in dependency order. A call while
+  // a look is under way joins it and gets one more pass, so its answer (the rows claimed) covers
+  // a look begun after the call; two looks at once would each think the engine idle when
+  // the first ended.
+  scan(): Promise<number> {
+    if (this.scanning) {
+      this.rescan = this.joined = true;
+      return this.scanning;
+    }
+    return (this.scanning = this.look());
+  }
+
+  private async look(): Promise<number> {
     let claimed = 0;
     try {
       do {
-        this.rescan = false;
+        this.rescan = this.joined = false;
         const noticed = this.noticed;
         this.noticed = new Set();
         const due = await this.store.sync.due(this.routes.map((r) => r.model));
@@ -200,11 +211,12 @@ export class Engine {
           // (the renewal waits behind a busy database): it stays with the worker that has it.
           for (const row of rows) if (!this.held.get(route.model)?.has(Number(row.id))) await this.enqueue(route, row);
         }
-      } while (this.rescan && !this.stopped);
+      } while (this.rescan && (!this.stopped || this.joined));
     } catch (e) {
       this.log(`scan failed: ${(e as Error).message}`);
     } finally {
-      this.scanning = false;
+      // Cleared here rather than when the promise settles: a kick() in between would be lost.
+      this.scanning = null;
       this.checkIdle();
     }
     return claimed;

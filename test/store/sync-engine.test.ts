@@ -90,6 +90,40 @@ for (const backend of backends) {
       assert.equal(new Date(r2.enacted as string).getTime(), new Date(r2.updated as string).getTime());
     });
 
+    test('a scan called while one is under way waits for it and looks once more', async () => {
+      const calls: string[] = [];
+      await site('joined');
+      const sync = t.store.sync;
+      const [claim, due] = [sync.claim.bind(sync), sync.due.bind(sync)];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let claims = 0;
+      let looks = 0;
+      sync.claim = async (...args) => {
+        if (claims++ === 0) await gate; // the first look stops at its first claim
+        return claim(...args);
+      };
+      sync.due = (...args) => (looks++, due(...args));
+      const engine = new Engine(t.store, [siteReconciler(new Map(), calls)]);
+      try {
+        const first = engine.scan();
+        await until(() => claims === 1);
+        const second = engine.scan();
+        const early = await Promise.race([second.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 200))]);
+        assert.equal(early, 'waiting', 'the second scan ran beside the first instead of waiting for it');
+        release();
+        assert.equal(await second, 1, 'the row the look under way claimed');
+        assert.equal(await first, 1);
+        assert.equal(looks, 2, 'one more look for the caller that joined');
+        await engine.idle();
+        assert.deepEqual(calls, ['reconcile joined']);
+      } finally {
+        release();
+        delete (sync as Partial<typeof sync>).claim;
+        delete (sync as Partial<typeof sync>).due;
+      }
+    });
+
     test('errors back off and retry; terminal errors wait until the row changes', async () => {
       const calls: string[] = [];
       const a = await site('flaky');
