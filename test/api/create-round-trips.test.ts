@@ -13,6 +13,8 @@ import { dbOf } from '../../src/store/inspect.js';
 import type { Db } from '../../src/store/db.js';
 import { watchStatements } from '../helpers/statements.js';
 import { REFERENCE_TTL_MS } from '../../src/store/reference-cache.js';
+import { PRINCIPAL_TTL_MS } from '../../src/auth/principal-cache.js';
+import { sha256 } from '../../src/auth/passwords.js';
 
 // Every statement sent through the handle, a transaction's BEGIN and COMMIT included.
 // Those PostgreSQL may keep the plan of are marked "(same plan)".
@@ -93,5 +95,34 @@ describe('create round trips', () => {
     const missing = await s.call(null, 'POST', '/api/core/instances', { ...body, image: 999999, flavor: 888888, name: 'y' }, { authorization: basic(ADMIN) });
     assert.equal(missing.status, 400);
     assert.deepEqual(missing.body.errors.map((e: { field: string }) => e.field).sort(), ['flavor', 'image']);
+  });
+
+  test('a caller not known from a moment ago costs two statements; the last use of a token is written once a minute', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const lookups = () => seen.filter((t) => /api_tokens|_privileges/.test(t));
+    const lastUsed = async () =>
+      (await dbOf(s.store).query<{ t: string | null }>(`SELECT last_used::text AS t FROM api_tokens WHERE token_hash = $1`, [sha256(memberAuth.slice(7))]))[0]?.t;
+    const list = async () => assert.equal((await s.call(null, 'GET', '/api/core/sites', undefined, { authorization: memberAuth })).status, 200);
+    await list();
+    await sleep(PRINCIPAL_TTL_MS + 100);
+    const before = await lastUsed();
+    assert.ok(before, 'the first use is noted');
+    seen.length = 0;
+    await list();
+    await sleep(20); // the last_used update is not awaited
+    assert.deepEqual(
+      lookups().map((t) => t.replace(/\s+/g, ' ').slice(0, 40)),
+      ['SELECT u.*, t.id AS _tid, (t.last_used I', "SELECT 'site' AS kind, p.site AS id, r.r"],
+      'the token with its user, then every privilege',
+    );
+    assert.ok(lookups().every((t) => t.endsWith('(same plan)')), 'both keep their plan');
+    assert.equal(await lastUsed(), before, 'used again within the minute: not written');
+
+    await dbOf(s.store).query(`UPDATE api_tokens SET last_used = now() - interval '61 seconds' WHERE token_hash = $1`, [sha256(memberAuth.slice(7))]);
+    const old = await lastUsed();
+    await sleep(PRINCIPAL_TTL_MS + 100);
+    await list();
+    await sleep(20);
+    assert.ok(new Date((await lastUsed())!).getTime() > new Date(old!).getTime() + 60_000, 'a use after the minute is noted');
   });
 });
