@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { deferredCa } from './deferred-ca.js';
 
 export interface Connection {
   url: string;
@@ -57,9 +58,11 @@ export class ApiError extends Error {
 // alive for a while after the answer, which together cost a short command most of its run time.
 // node:https (and TLS with it) is loaded only for an https URL.
 async function send(url: URL, method: string, headers: Record<string, string>, payload?: string): Promise<{ status: number; text: string }> {
-  const get = url.protocol === 'https:' ? (await import('node:https')).request : http.request;
+  const https = url.protocol === 'https:';
+  const trust = https ? await deferredCa() : {};
+  const get = https ? (await import('node:https')).request : http.request;
   return new Promise((resolve, reject) => {
-    const req = get(url, { method, headers: { ...headers, connection: 'close' }, agent: false, timeout: 60_000 }, (res) => {
+    const req = get(url, { method, headers: { ...headers, connection: 'close' }, agent: false, timeout: 60_000, ...trust }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
