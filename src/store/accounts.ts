@@ -5,7 +5,7 @@ import type { Queryable } from './db.js';
 
 const liveUser = 'u.deleted = false AND u.is_active = true';
 const SAME_PLAN = { reusePlan: true } as const; // asked on every request by a caller not known from a moment ago
-export const LAST_USED_STEP_SECONDS = 60;
+const LAST_USED_STEP_SECONDS = 60; // how old a token's last use may be before it is written again
 
 export interface Privileges {
   sites: { site: number; role: string }[];
