@@ -20,7 +20,10 @@ const tokenFields = {
   created: { type: 'string', format: 'date-time' },
   expires: { type: ['string', 'null'], format: 'date-time' },
 };
-const tokenRow = always({ ...tokenFields, last_used: { type: ['string', 'null'], format: 'date-time' } });
+const tokenRow = always({
+  ...tokenFields,
+  last_used: { type: ['string', 'null'], format: 'date-time', description: 'When the token was last used, to the minute (a use within a minute of the last one noted is not noted again)' },
+});
 const newToken = always({ ...tokenFields, token: { type: 'string', description: 'Shown once, when the token is created' } });
 const roles = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'Role names by site or slice id' };
 const meSchema = always({
