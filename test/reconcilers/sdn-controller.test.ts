@@ -29,12 +29,15 @@ describe('SDN controller of a network (fake cloud)', () => {
   const sdnServers = (s: Scene, linkId: number) => s.cloud.servers.filter((x) => x.metadata['xos-id'] === `controllernetwork/${linkId}`);
 
   test('boots the controller on its network in the slice project and records its URL; it goes before the network', async () => {
-    const { s, cs, net, image } = await sdnNetwork({ cloud: { nova: { boot: { polls: 1 } } } });
+    // The server stays in BUILD until the test has seen the row say so (a busy machine could
+    // otherwise miss the moment between two looks).
+    const { s, cs, net, image } = await sdnNetwork({ cloud: { nova: { boot: { stuck: true } } } });
     s.cloud.nova.deleteReads = 1;
     const cn = await s.create('ControllerNetwork', { controller: s.ids.ctl, network: net.id });
     const waiting = await s.settle('ControllerNetwork', cn.id, (r) => /^0 - SDN controller \S+ is BUILD/.test(r.backend_status), 'the controller building');
     assert.match(waiting.backend_status, new RegExp(`^0 - SDN controller ${net.name}-sdn is BUILD; waiting up to 30 s for its address$`));
     assert.ok(waiting.net_id, 'the network is recorded before the controller is up');
+    for (const building of sdnServers(s, cn.id)) building.plan = { polls: 1 };
     const row = await s.synced('ControllerNetwork', cn.id);
     const [server] = sdnServers(s, cn.id);
     assert.equal(row.controller_instance_id, server.id);
