@@ -4,7 +4,7 @@
 // keep a changed access list from taking effect within the second.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, startTestServer, type TestServer, type Who } from '../helpers/xos.js';
+import { ADMIN, startTestServer, type Reply, type TestServer, type Who } from '../helpers/xos.js';
 import { buildWorld, type World } from './world.js';
 import { dbOf } from '../../src/store/inspect.js';
 import { REFERENCE_TTL_MS, ReferenceCache } from '../../src/store/reference-cache.js';
@@ -62,6 +62,11 @@ describe('references remembered for a second', () => {
   const create = (who: Who, slice: number, name: string) => s.call(who, 'POST', '/api/core/instances', { ...body, slice, name });
   const instances = async (slice: number) =>
     (await dbOf(s.store).query<{ n: number }>('SELECT count(*)::int AS n FROM instances WHERE slice = $1', [slice]))[0].n;
+  // A create refused as if the slice were not there: 400, naming the field and nothing more.
+  const refusedAsMissing = (r: Reply, slice: number) => {
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.deepEqual(r.body.errors, [{ field: 'slice', message: `Slice ${slice} does not exist` }]);
+  };
 
   test("another caller's look at a slice does not open it to a member who cannot see it", async () => {
     // The site's admin sees it through the same row filter as the member, with other values.
@@ -69,18 +74,14 @@ describe('references remembered for a second', () => {
     await w.grantSite(siteAdmin.id, w.siteA, 'admin');
     assert.equal((await create(siteAdmin.who, hidden, 'by-site-admin')).status, 201);
     assert.equal((await create(ADMIN, hidden, 'by-admin')).status, 201);
-    const r = await create(member, hidden, 'by-member');
-    assert.equal(r.status, 400, JSON.stringify(r.body));
-    assert.deepEqual(r.body.errors, [{ field: 'slice', message: `Slice ${hidden} does not exist` }]);
+    refusedAsMissing(await create(member, hidden, 'by-member'), hidden);
   });
 
   test('a slice deleted in this process is gone for the next create at once', async () => {
     const slice = (await w.make('slices', { name: 'mysite_doomed', site: w.siteA })).id;
     assert.equal((await create(ADMIN, slice, 'before')).status, 201);
     assert.equal((await s.call(ADMIN, 'DELETE', `/api/core/slices/${slice}`)).status, 204);
-    const r = await create(ADMIN, slice, 'after');
-    assert.equal(r.status, 400, JSON.stringify(r.body));
-    assert.deepEqual(r.body.errors, [{ field: 'slice', message: `Slice ${slice} does not exist` }]);
+    refusedAsMissing(await create(ADMIN, slice, 'after'), slice);
   });
 
   test('a slice another process deleted within the second: no instance, the reason named', async () => {
@@ -89,9 +90,7 @@ describe('references remembered for a second', () => {
     const before = await instances(slice);
     // Another process's write: straight to the database, unseen by this one.
     await dbOf(s.store).query('UPDATE slices SET deleted = true WHERE id = $1', [slice]);
-    const r = await create(ADMIN, slice, 'after');
-    assert.equal(r.status, 400, JSON.stringify(r.body));
-    assert.deepEqual(r.body.errors, [{ field: 'slice', message: `Slice ${slice} does not exist` }]);
+    refusedAsMissing(await create(ADMIN, slice, 'after'), slice);
     assert.equal(await instances(slice), before, 'nothing was inserted');
   });
 
