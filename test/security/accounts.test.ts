@@ -120,6 +120,11 @@ for (const backend of backends) {
       assert.ok(await canLogIn(ADMIN));
       // with a second administrator, either may go, but not both
       const second = await w.user('second-admin@a.example', w.siteA, { is_admin: true });
+      // Both callers known from a moment ago, so both requests are past authentication before
+      // either writes: the two deactivations meet in the store's last-administrator check. (Were
+      // one request still looking its caller up, the other's write could make that caller
+      // inactive first, and it would be refused as unknown instead.)
+      assert.ok((await canLogIn(ADMIN)) && (await canLogIn(second.who!)));
       const [a, b] = await Promise.all([
         s.call(ADMIN, 'PATCH', `/api/core/users/${second.id}`, { is_active: false }),
         s.call(second.who, 'PATCH', `/api/core/users/${w.adminId}`, { is_active: false }),
