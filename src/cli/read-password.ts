@@ -10,8 +10,9 @@ export async function readPassword(prompt: string, input: NodeJS.ReadStream = pr
 // in its place, so not even the length shows. Raw mode also hands over Enter, Backspace, Ctrl-C
 // and Ctrl-D as characters, so they are handled here.
 function askWithoutEcho(prompt: string, input: ReadStream, output: NodeJS.WritableStream): Promise<string> {
-  output.write(prompt);
+  // Raw mode first: what is typed as soon as the prompt shows must not be echoed.
   input.setRawMode(true);
+  output.write(prompt);
   input.setEncoding('utf8');
   input.resume();
   return new Promise((resolve, reject) => {
